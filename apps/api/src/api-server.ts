@@ -1,0 +1,98 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { Registry } from 'prom-client';
+import {
+  PublishingQueues,
+  Releasers,
+  createApiMetrics,
+  createDatabase,
+  createRedisConnection,
+  createRouter,
+  logConnectionState,
+  type HeraldConfig,
+  type Logger,
+  type TargetConfig,
+} from '@herald/core';
+import { createAlertIntake } from './alert-intake';
+import { createApp } from './app';
+import { registerQueueDepthGauge } from './queue-depth-gauge';
+
+export interface RunningApi {
+  /** Base URL, e.g. http://127.0.0.1:8080. */
+  readonly url: string;
+  readonly port: number;
+  /** Drains: refuses new requests with 503, finishes in-flight ones, closes connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds and starts the API from its configuration: the composition root shared by
+ * `main.ts` and the tests. `config.port` 0 picks a free port.
+ */
+export async function startApi(config: HeraldConfig, targets: readonly TargetConfig[], logger: Logger): Promise<RunningApi> {
+  const releasers = new Releasers();
+  const router = createRouter(targets);
+  const mode = targets.length > 0 ? 'publishing' : 'metrics-only';
+
+  const registry = new Registry();
+  const metrics = createApiMetrics(registry);
+  metrics.setMode(mode);
+
+  const redis = createRedisConnection(config.redisUrl, 'producer', 'herald-api');
+  logConnectionState(redis, logger);
+  releasers.add('redis', async () => {
+    await redis.quit().catch(() => redis.disconnect());
+  });
+  const db = createDatabase(config.databaseUrl);
+  releasers.add('database', () => db.destroy());
+  const queues = new PublishingQueues(redis, config.queuePrefix);
+  releasers.add('queues', () => queues.close());
+  registerQueueDepthGauge(registry, queues);
+
+  const intake = createAlertIntake({ queues, router: () => router, metrics, maxAttempts: config.delivery.maxAttempts, dedupTtlMs: config.dedupTtlMs });
+  let draining = false;
+  const app = createApp({
+    intake,
+    queues,
+    redis,
+    db,
+    registry,
+    metrics,
+    router: () => router,
+    logger,
+    apiToken: config.apiToken,
+    adminToken: config.adminToken,
+    draining: () => draining,
+  });
+
+  let server: Server;
+  try {
+    server = await new Promise((resolve, reject) => {
+      const listening = app.listen(config.port, () => resolve(listening)).once('error', reject);
+    });
+  } catch (error) {
+    await releasers.releaseAll(logger);
+    throw error;
+  }
+  releasers.add('http server', () => closeServer(server));
+  const port = (server.address() as AddressInfo).port;
+  logger.info('api listening', { port, mode, targets: targets.map((t) => t.name) });
+  if (mode === 'metrics-only') logger.warn('no targets configured: metrics-only mode, alerts are counted but not published');
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    async close() {
+      draining = true;
+      await releasers.releaseAll(logger);
+    },
+  };
+}
+
+/** Stops accepting connections, lets in-flight requests finish and closes idle keep-alive sockets. */
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}

@@ -1,0 +1,90 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from '@herald/core';
+
+export interface ErrorDetail {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** An HttpError is an answer the client should get as `{ error: { code, message, details? } }`. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: readonly ErrorDetail[],
+  ) {
+    super(message);
+  }
+}
+
+export class ValidationError extends HttpError {
+  constructor(message: string, details: readonly ErrorDetail[]) {
+    super(400, 'validation_failed', message, details);
+  }
+}
+
+export class UnauthorizedError extends HttpError {
+  constructor() {
+    super(401, 'unauthorized', 'a valid "Authorization: Bearer <token>" header is required');
+  }
+}
+
+export class NotFoundError extends HttpError {
+  constructor(message: string) {
+    super(404, 'not_found', message);
+  }
+}
+
+/**
+ * A dependency (Redis, PostgreSQL) cannot be reached. Answered 503 with Retry-After,
+ * which makes Alertmanager retry the notification instead of dropping it.
+ */
+export class ServiceUnavailableError extends HttpError {
+  constructor(
+    readonly dependency: string,
+    readonly retryAfterSeconds = 5,
+  ) {
+    super(503, 'service_unavailable', `${dependency} is unavailable; retry later`);
+  }
+}
+
+/** Errors body-parser raises, by its `type`, as the answer the client gets. */
+const BODY_PARSER_ERRORS: Record<string, (error: { limit?: number }) => HttpError> = {
+  'entity.parse.failed': () => new HttpError(400, 'invalid_json', 'the request body is not valid JSON'),
+  'entity.too.large': () => new HttpError(413, 'payload_too_large', 'the request body exceeds the 1 MiB limit'),
+  'encoding.unsupported': () => new HttpError(400, 'unsupported_encoding', 'the request body encoding is not supported'),
+  'charset.unsupported': () => new HttpError(400, 'unsupported_charset', 'the request body must be UTF-8'),
+  'request.aborted': () => new HttpError(400, 'request_aborted', 'the request body was cut short'),
+  'request.size.invalid': () => new HttpError(400, 'invalid_body_size', 'the request body does not match its Content-Length'),
+};
+
+export function toHttpError(error: unknown): HttpError | undefined {
+  if (error instanceof HttpError) return error;
+  const type = (error as { type?: unknown } | null)?.type;
+  if (typeof type === 'string' && type in BODY_PARSER_ERRORS) return BODY_PARSER_ERRORS[type]!(error as { limit?: number });
+  return undefined;
+}
+
+/** The one place errors become responses; anything unexpected is logged and answered 500. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error, req, res, _next) => {
+    const httpError = toHttpError(error);
+    if (!httpError) {
+      logger.error('request failed', { method: req.method, path: req.path, error: (error as Error)?.message, stack: (error as Error)?.stack });
+      res.status(500).json({ error: { code: 'internal_error', message: 'internal error' } });
+      return;
+    }
+    if (httpError instanceof ServiceUnavailableError) {
+      res.setHeader('Retry-After', String(httpError.retryAfterSeconds));
+      logger.warn('dependency unavailable', { dependency: httpError.dependency, method: req.method, path: req.path, cause: (httpError.cause as Error)?.message });
+    }
+    res.status(httpError.status).json({
+      error: { code: httpError.code, message: httpError.message, ...(httpError.details ? { details: httpError.details } : {}) },
+    });
+  };
+}
+
+export const notFoundHandler: RequestHandler = (req) => {
+  throw new NotFoundError(`no route for ${req.method} ${req.path}`);
+};

@@ -1,0 +1,2 @@
+export { startWorker, type RunningWorker } from './worker-process';
+export { PrioritySlots, SlotsClosedError } from './priority-slots';

@@ -1,0 +1,128 @@
+import Joi from 'joi';
+import { fingerprintOf, NO_GROUP, type Alert, type AlertStatus, type GroupContext, type Labels } from './alert';
+
+const MAX_LABEL_VALUE = 8 * 1024;
+const MAX_ANNOTATION_VALUE = 64 * 1024;
+
+const labelName = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const labels = Joi.object().pattern(labelName, Joi.string().allow('').max(MAX_LABEL_VALUE)).unknown(false);
+const annotations = Joi.object().pattern(/^.{1,256}$/, Joi.string().allow('').max(MAX_ANNOTATION_VALUE));
+const status = Joi.string().valid('firing', 'resolved');
+/**
+ * RFC 3339 as Alertmanager writes it (up to nanoseconds), checked but kept verbatim:
+ * the string is part of the deduplication key, so it must not be re-formatted.
+ */
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})$/;
+const timestamp = Joi.string()
+  .max(40)
+  .custom((value: string, helpers) => (RFC3339.test(value) && !Number.isNaN(Date.parse(value)) ? value : helpers.error('any.invalid')))
+  .messages({ 'any.invalid': '{{#label}} must be an RFC 3339 timestamp, e.g. 2024-05-01T12:00:00Z' });
+const url = Joi.string().allow('').max(4096);
+
+const alertmanagerAlert = Joi.object({
+  status: status.required(),
+  labels: labels.min(1).required(),
+  annotations: annotations.default({}),
+  startsAt: timestamp.required(),
+  endsAt: timestamp.allow('', null),
+  generatorURL: url.allow(null),
+  fingerprint: Joi.string().max(128).allow(''),
+}).unknown(true);
+
+/**
+ * Alertmanager's webhook payload, version 4. Unknown keys are accepted and fields that
+ * vary by Alertmanager version (`truncatedAlerts`, `notification_reason`,
+ * `routeLabels`) are optional, so a newer Alertmanager is never turned away.
+ */
+export const alertmanagerWebhookSchema = Joi.object({
+  version: Joi.string().valid('4').required(),
+  groupKey: Joi.string().allow('').max(8192).required(),
+  truncatedAlerts: Joi.number().integer().min(0),
+  status: status.required(),
+  receiver: Joi.string().allow('').max(1024).required(),
+  groupLabels: Joi.object().pattern(/.*/, Joi.string().allow('')).default({}),
+  commonLabels: Joi.object().pattern(/.*/, Joi.string().allow('')).default({}),
+  commonAnnotations: Joi.object().pattern(/.*/, Joi.string().allow('')).default({}),
+  externalURL: url.default(''),
+  alerts: Joi.array().items(alertmanagerAlert).min(1).required(),
+}).unknown(true);
+
+/** A direct submission of one alert, optionally naming the targets to publish to. */
+export const submitRequestSchema = Joi.object({
+  status: status.default('firing'),
+  labels: labels.min(1).required(),
+  annotations: annotations.default({}),
+  startsAt: timestamp,
+  endsAt: timestamp.allow(null),
+  generatorURL: url.allow(null),
+  fingerprint: Joi.string().max(128),
+  targets: Joi.array().items(Joi.string().max(64)).min(1).unique(),
+});
+
+export interface AlertmanagerAlert {
+  status: AlertStatus;
+  labels: Labels;
+  annotations: Labels;
+  startsAt: string;
+  endsAt?: string | null;
+  generatorURL?: string | null;
+  fingerprint?: string;
+}
+
+export interface AlertmanagerWebhook {
+  version: '4';
+  groupKey: string;
+  truncatedAlerts?: number;
+  status: AlertStatus;
+  receiver: string;
+  externalURL: string;
+  alerts: AlertmanagerAlert[];
+}
+
+export interface SubmitRequest {
+  status: AlertStatus;
+  labels: Labels;
+  annotations: Labels;
+  startsAt?: string;
+  endsAt?: string | null;
+  generatorURL?: string | null;
+  fingerprint?: string;
+  targets?: string[];
+}
+
+/** The alerts of a validated webhook, each with its group context. */
+export function alertsFromWebhook(payload: AlertmanagerWebhook): { alerts: Alert[]; group: GroupContext } {
+  const group: GroupContext = {
+    receiver: payload.receiver || null,
+    groupKey: payload.groupKey || null,
+    externalURL: payload.externalURL || null,
+  };
+  const alerts = payload.alerts.map(
+    (alert): Alert => ({
+      fingerprint: alert.fingerprint || fingerprintOf(alert.labels),
+      status: alert.status,
+      labels: alert.labels,
+      annotations: alert.annotations,
+      startsAt: alert.startsAt,
+      endsAt: alert.endsAt || null,
+      generatorURL: alert.generatorURL || null,
+    }),
+  );
+  return { alerts, group };
+}
+
+/** The alert of a validated submission; `now` stamps an alert sent without `startsAt`. */
+export function alertFromSubmission(request: SubmitRequest, now: Date): { alert: Alert; group: GroupContext } {
+  return {
+    alert: {
+      fingerprint: request.fingerprint ?? fingerprintOf(request.labels),
+      status: request.status,
+      labels: request.labels,
+      annotations: request.annotations,
+      startsAt: request.startsAt ?? now.toISOString(),
+      endsAt: request.endsAt ?? null,
+      generatorURL: request.generatorURL ?? null,
+    },
+    group: NO_GROUP,
+  };
+}

@@ -1,0 +1,73 @@
+import { Agent, request } from 'undici';
+import type { OutboundRequest } from '../formatters/formatter';
+import { DeliveryTimeoutError, HttpStatusError, TransportError } from './delivery-errors';
+
+const MAX_ERROR_BODY = 512;
+const RETRY_AFTER_CAP_MS = 5 * 60 * 1000;
+
+export interface DeliveryResult {
+  readonly httpStatus: number;
+}
+
+/**
+ * Sends formatted requests over kept-alive connections (one undici pool per target
+ * origin). A non-2xx answer, a timeout or a connection failure rejects with a
+ * DeliveryError subclass.
+ */
+export interface HttpDelivery {
+  send(outbound: OutboundRequest, timeoutMs: number, extraHeaders?: Record<string, string>): Promise<DeliveryResult>;
+  close(): Promise<void>;
+}
+
+export function createHttpDelivery(options: { connectionsPerOrigin?: number } = {}): HttpDelivery {
+  const agent = new Agent({ connections: options.connectionsPerOrigin ?? 128, keepAliveTimeout: 10_000 });
+
+  return {
+    async send(outbound, timeoutMs, extraHeaders) {
+      let response;
+      try {
+        response = await request(outbound.url, {
+          method: outbound.method,
+          headers: extraHeaders ? { ...outbound.headers, ...extraHeaders } : outbound.headers,
+          body: outbound.body,
+          dispatcher: agent,
+          signal: AbortSignal.timeout(timeoutMs),
+        });
+      } catch (error) {
+        throw toDeliveryError(error, timeoutMs);
+      }
+      if (response.statusCode >= 200 && response.statusCode < 300) {
+        await response.body.dump();
+        return { httpStatus: response.statusCode };
+      }
+      let snippet = '';
+      try {
+        snippet = (await response.body.text()).slice(0, MAX_ERROR_BODY).trim();
+      } catch {
+        // The status is what matters; a body cut short adds nothing to it.
+      }
+      throw new HttpStatusError(response.statusCode, parseRetryAfter(response.headers['retry-after']), snippet);
+    },
+    close: () => agent.close(),
+  };
+}
+
+function toDeliveryError(error: unknown, timeoutMs: number): Error {
+  const { name, code } = (error ?? {}) as { name?: string; code?: string };
+  if (name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+    return new DeliveryTimeoutError(timeoutMs);
+  }
+  const causeCode = (error as { cause?: { code?: string } })?.cause?.code;
+  if (typeof code === 'string' || typeof causeCode === 'string') return new TransportError(causeCode ?? code!);
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/** `Retry-After` as seconds or an HTTP date, capped at five minutes; null when absent or unreadable. */
+export function parseRetryAfter(header: string | string[] | undefined, now = Date.now()): number | null {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (!value) return null;
+  const seconds = Number(value);
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(value) - now;
+  if (!Number.isFinite(ms) || ms < 0) return null;
+  return Math.min(ms, RETRY_AFTER_CAP_MS);
+}

@@ -1,0 +1,76 @@
+import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from 'prom-client';
+
+/** Sub-millisecond to 30 s, for anything a single request or delivery takes. */
+export const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+/** Waits and end-to-end times also span retries, so they reach ten minutes. */
+export const LATENCY_BUCKETS = [...DURATION_BUCKETS, 60, 120, 300, 600];
+
+export type Mode = 'publishing' | 'metrics-only';
+
+/** `herald_mode{mode}`: 1 for the mode this process runs in, 0 for the other. */
+export function createModeGauge(registry: Registry) {
+  const gauge = new Gauge({ name: 'herald_mode', help: 'Whether Herald publishes to targets or only counts alerts', labelNames: ['mode'], registers: [registry] });
+  return (mode: Mode) => {
+    gauge.set({ mode: 'publishing' }, mode === 'publishing' ? 1 : 0);
+    gauge.set({ mode: 'metrics-only' }, mode === 'metrics-only' ? 1 : 0);
+  };
+}
+
+/** The metrics the API owns. */
+export function createApiMetrics(registry: Registry) {
+  collectDefaultMetrics({ register: registry });
+  return {
+    setMode: createModeGauge(registry),
+    alertsReceived: new Counter({ name: 'herald_alerts_received_total', help: 'Alerts accepted, by source', labelNames: ['source'], registers: [registry] }),
+    alertsDeduplicated: new Counter({ name: 'herald_alerts_deduplicated_total', help: 'Alert deliveries dropped as repeats within DEDUP_TTL_MS', registers: [registry] }),
+    alertsUnrouted: new Counter({ name: 'herald_alerts_unrouted_total', help: 'Alerts that matched no target', registers: [registry] }),
+    jobsEnqueued: new Counter({ name: 'herald_jobs_enqueued_total', help: 'Jobs enqueued, one per alert and target', labelNames: ['priority', 'target'], registers: [registry] }),
+    httpRequestDuration: new Histogram({
+      name: 'herald_http_request_duration_seconds',
+      help: 'API request duration',
+      labelNames: ['method', 'route', 'status'],
+      buckets: DURATION_BUCKETS,
+      registers: [registry],
+    }),
+  };
+}
+export type ApiMetrics = ReturnType<typeof createApiMetrics>;
+
+/** The metrics a worker process owns. */
+export function createWorkerMetrics(registry: Registry) {
+  collectDefaultMetrics({ register: registry });
+  return {
+    setMode: createModeGauge(registry),
+    jobsCompleted: new Counter({ name: 'herald_jobs_completed_total', help: 'Jobs delivered', labelNames: ['priority', 'target'], registers: [registry] }),
+    jobsFailed: new Counter({
+      name: 'herald_jobs_failed_total',
+      help: 'Jobs that failed for good (sent to the DLQ)',
+      labelNames: ['priority', 'target', 'error_type'],
+      registers: [registry],
+    }),
+    jobRetries: new Counter({ name: 'herald_job_retries_total', help: 'Failed attempts that will be retried', labelNames: ['target', 'error_type'], registers: [registry] }),
+    deliveryDuration: new Histogram({
+      name: 'herald_delivery_duration_seconds',
+      help: 'Duration of one delivery attempt',
+      labelNames: ['target', 'outcome'],
+      buckets: DURATION_BUCKETS,
+      registers: [registry],
+    }),
+    jobWait: new Histogram({
+      name: 'herald_job_wait_seconds',
+      help: 'Time from enqueue to the first delivery attempt',
+      labelNames: ['priority'],
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+    jobE2e: new Histogram({
+      name: 'herald_job_e2e_seconds',
+      help: 'Time from the API accepting an alert to its delivery',
+      labelNames: ['priority'],
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+    activeJobs: new Gauge({ name: 'herald_worker_active_jobs', help: 'Deliveries in progress in this worker', registers: [registry] }),
+  };
+}
+export type WorkerMetrics = ReturnType<typeof createWorkerMetrics>;

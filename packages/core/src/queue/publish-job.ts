@@ -1,0 +1,52 @@
+import { randomUUID } from 'node:crypto';
+import type { Alert, GroupContext } from '../alert/alert';
+import { isPriority, type Priority } from '../priority';
+
+/** Where an alert came from; the `source` label of `herald_alerts_received_total`. */
+export type AlertSource = 'alertmanager' | 'api' | 'replay';
+
+/**
+ * The payload of one job: one alert for one target. It names the target instead of
+ * carrying its configuration, so secrets never sit in Redis or in job listings, and a
+ * worker always delivers with the target's current configuration.
+ */
+export interface PublishJobData {
+  readonly alert: Alert;
+  readonly group: GroupContext;
+  readonly target: string;
+  readonly priority: Priority;
+  readonly source: AlertSource;
+  /** When the API accepted the alert (epoch ms): the start of end-to-end latency. */
+  readonly receivedAt: number;
+}
+
+/** The outcome a worker stores on a completed job. */
+export interface DeliveryReceipt {
+  readonly httpStatus: number;
+  readonly durationMs: number;
+}
+
+export function queueName(priority: Priority): string {
+  return `publish-${priority}`;
+}
+
+/**
+ * Job ids start with their priority ("high-…"), so a job is found in one lookup on the
+ * right queue, and the id alone tells an operator where it travelled.
+ */
+export function newJobId(priority: Priority): string {
+  return `${priority}-${randomUUID()}`;
+}
+
+export function priorityOfJobId(jobId: string): Priority | undefined {
+  const prefix = jobId.slice(0, jobId.indexOf('-'));
+  return isPriority(prefix) ? prefix : undefined;
+}
+
+/** The key under which a repeated notification of the same alert for the same target is dropped. */
+export function deduplicationId(target: string, alert: Alert): string {
+  return `${target}|${alert.fingerprint}|${alert.status}|${alert.startsAt}`;
+}
+
+/** Completed jobs stay queryable this long, up to the count below per queue. */
+export const COMPLETED_JOB_RETENTION = { age: 24 * 60 * 60, count: 20_000 } as const;

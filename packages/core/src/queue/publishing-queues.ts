@@ -1,0 +1,85 @@
+import { Queue, type Job, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { PRIORITIES, type Priority } from '../priority';
+import { priorityOfJobId, queueName, type DeliveryReceipt, type PublishJobData } from './publish-job';
+
+export type PublishJob = Job<PublishJobData, DeliveryReceipt, string>;
+
+/** One job to add: its id is chosen by the caller and carries the priority. */
+export interface JobSpec {
+  readonly jobId: string;
+  readonly data: PublishJobData;
+  readonly opts: JobsOptions;
+}
+
+/** What became of one JobSpec: queued, or dropped as a repeat of a job already queued. */
+export type AddOutcome = { readonly queued: true; readonly jobId: string } | { readonly queued: false; readonly existingJobId: string };
+
+/** The job states Herald reports, as BullMQ names them. */
+export const JOB_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'completed', 'failed'] as const;
+export type JobState = (typeof JOB_STATES)[number];
+export type JobCounts = Record<JobState, number>;
+
+/**
+ * The three publish queues (high, medium, low) on one shared Redis connection: the
+ * producer side of Herald. Workers consume the same queues by name.
+ */
+export class PublishingQueues {
+  private readonly queues: Record<Priority, Queue<PublishJobData, DeliveryReceipt, string>>;
+
+  constructor(connection: Redis, prefix: string) {
+    this.queues = Object.fromEntries(
+      PRIORITIES.map((priority) => [priority, new Queue<PublishJobData, DeliveryReceipt, string>(queueName(priority), { connection, prefix })]),
+    ) as PublishingQueues['queues'];
+  }
+
+  queue(priority: Priority): Queue<PublishJobData, DeliveryReceipt, string> {
+    return this.queues[priority];
+  }
+
+  /**
+   * Adds jobs with one `addBulk` per priority, all priorities in parallel. BullMQ's
+   * deduplication answers a repeat with the id of the job it repeats, which is how a
+   * repeat is told from a new job.
+   */
+  async add(specs: readonly JobSpec[]): Promise<AddOutcome[]> {
+    const byPriority = new Map<Priority, { spec: JobSpec; index: number }[]>();
+    specs.forEach((spec, index) => {
+      const group = byPriority.get(spec.data.priority) ?? [];
+      group.push({ spec, index });
+      byPriority.set(spec.data.priority, group);
+    });
+    const outcomes: AddOutcome[] = new Array(specs.length);
+    await Promise.all(
+      [...byPriority].map(async ([priority, group]) => {
+        const jobs = await this.queues[priority].addBulk(
+          group.map(({ spec }) => ({ name: spec.data.target, data: spec.data, opts: { ...spec.opts, jobId: spec.jobId } })),
+        );
+        jobs.forEach((job, i) => {
+          const { spec, index } = group[i]!;
+          outcomes[index] = job.id === spec.jobId ? { queued: true, jobId: spec.jobId } : { queued: false, existingJobId: job.id! };
+        });
+      }),
+    );
+    return outcomes;
+  }
+
+  /** A job by id, from the queue its id names; undefined when unknown or removed. */
+  async getJob(jobId: string): Promise<PublishJob | undefined> {
+    const priority = priorityOfJobId(jobId);
+    if (!priority) return undefined;
+    return (await this.queues[priority].getJob(jobId)) ?? undefined;
+  }
+
+  /** Counts per state for each priority. */
+  async counts(): Promise<Record<Priority, JobCounts>> {
+    const entries = await Promise.all(
+      PRIORITIES.map(async (priority) => [priority, (await this.queues[priority].getJobCounts(...JOB_STATES)) as JobCounts] as const),
+    );
+    return Object.fromEntries(entries) as Record<Priority, JobCounts>;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(PRIORITIES.map((priority) => this.queues[priority].close()));
+  }
+}
