@@ -1,5 +1,4 @@
-import { Kysely, PostgresDialect } from 'kysely';
-import { Migrator, type Migration, type MigrationResultSet } from 'kysely/migration';
+import { Kysely, Migrator, PostgresDialect, type Migration, type MigrationResultSet } from 'kysely';
 import pg from 'pg';
 import * as createPublishingDlq from './0001-create-publishing-dlq';
 

@@ -9,6 +9,7 @@ import {
   createRedisConnection,
   createRouter,
   logConnectionState,
+  waitForConnection,
   type HeraldConfig,
   type Logger,
   type TargetConfig,
@@ -16,6 +17,8 @@ import {
 import { createAlertIntake } from './alert-intake';
 import { createApp } from './app';
 import { registerQueueDepthGauge } from './queue-depth-gauge';
+
+const REDIS_START_WAIT_MS = 5000;
 
 export interface RunningApi {
   /** Base URL, e.g. http://127.0.0.1:8080. */
@@ -40,6 +43,7 @@ export async function startApi(config: HeraldConfig, targets: readonly TargetCon
 
   const redis = createRedisConnection(config.redisUrl, 'producer', 'herald-api');
   logConnectionState(redis, logger);
+  if (!(await waitForConnection(redis, REDIS_START_WAIT_MS))) logger.error('redis is not reachable yet: submissions get 503 until it is');
   releasers.add('redis', async () => {
     await redis.quit().catch(() => redis.disconnect());
   });

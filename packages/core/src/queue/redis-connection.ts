@@ -36,3 +36,22 @@ export function logConnectionState(redis: Redis, logger: Logger): void {
     down = false;
   });
 }
+
+/**
+ * Resolves once the connection is ready, or after `timeoutMs` either way: a process
+ * starts without Redis and serves 503s until it comes, rather than not starting.
+ */
+export function waitForConnection(redis: Redis, timeoutMs: number): Promise<boolean> {
+  if (redis.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      redis.off('ready', onReady);
+      resolve(false);
+    }, timeoutMs);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    redis.once('ready', onReady);
+  });
+}

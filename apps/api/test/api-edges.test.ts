@@ -1,0 +1,187 @@
+import { LocalRedis } from '@herald/devstack/local-redis';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Harness, alertmanagerPayload, exitOf, getJson, postJson, targetsFrom, testEnv } from '../../../test/support/herald';
+
+const webhookPath = '/api/v1/webhooks/alertmanager';
+const targets = targetsFrom('targets:\n  - { name: sink, type: webhook, url: "http://127.0.0.1:9/never" }\n');
+
+describe('the API at its edges', () => {
+  const harness = new Harness();
+  afterAll(() => harness.closeAll());
+
+  describe('with API_TOKEN set', () => {
+    const token = 'submit-token-0123456789';
+    let url: string;
+    beforeAll(async () => {
+      url = (await harness.api(testEnv({ API_TOKEN: token, ADMIN_TOKEN: 'admin-token-0123456789' }), targets)).url;
+    });
+
+    it.each([
+      ['no Authorization header', {}],
+      ['a wrong token', { authorization: 'Bearer wrong-token-0123456789' }],
+      ['a token without the Bearer scheme', { authorization: token }],
+    ])('When a webhook comes with %s, then it is refused with 401 and nothing is queued', async (_case, headers) => {
+      const response = await postJson(`${url}${webhookPath}`, alertmanagerPayload([{ labels: { alertname: 'A' } }]), headers);
+      expect(response.status).toBe(401);
+      expect(response.body.error.code).toBe('unauthorized');
+    });
+
+    it('When the webhook carries the right token, then it is accepted', async () => {
+      const response = await postJson(`${url}${webhookPath}`, alertmanagerPayload([{ labels: { alertname: 'A' } }]), { authorization: `Bearer ${token}` });
+      expect(response.status).toBe(202);
+      expect(response.body.jobs).toHaveLength(1);
+    });
+
+    it('When stats are read without a token, then 401; with either token, then 200', async () => {
+      expect((await getJson(`${url}/api/v1/publishing/stats`)).status).toBe(401);
+      expect((await getJson(`${url}/api/v1/publishing/stats`, { authorization: `Bearer ${token}` })).status).toBe(200);
+      expect((await getJson(`${url}/api/v1/publishing/stats`, { authorization: 'Bearer admin-token-0123456789' })).status).toBe(200);
+    });
+
+    it('When probes and metrics are read, then they need no token', async () => {
+      expect((await getJson(`${url}/healthz`)).status).toBe(200);
+      expect((await getJson(`${url}/readyz`)).body).toEqual({ status: 'ready', checks: { redis: 'ok', postgres: 'ok' } });
+      expect((await getJson(`${url}/metrics`)).status).toBe(200);
+    });
+  });
+
+  describe('bad input', () => {
+    let url: string;
+    beforeAll(async () => {
+      url = (await harness.api(testEnv(), targets)).url;
+    });
+
+    const send = (body: string | Buffer, contentType = 'application/json') =>
+      fetch(`${url}${webhookPath}`, { method: 'POST', headers: { 'content-type': contentType }, body }).then(async (r) => ({ status: r.status, body: await r.json() }));
+
+    it('When the body is not JSON, then 400 invalid_json', async () => {
+      const response = await send('{"version": "4",');
+      expect(response).toEqual({ status: 400, body: { error: { code: 'invalid_json', message: expect.any(String) } } });
+    });
+
+    it('When the content type is not JSON, then 400 unsupported_media_type', async () => {
+      const response = await send(JSON.stringify(alertmanagerPayload([{ labels: { alertname: 'A' } }])), 'text/plain');
+      expect(response.status).toBe(400);
+      expect(response.body.error.code).toBe('unsupported_media_type');
+    });
+
+    it('When a field violates the schema, then 400 names the failing field path', async () => {
+      const payload = alertmanagerPayload([{ labels: { alertname: 'A' } }, { labels: { alertname: 'B' } }]);
+      (payload.alerts as { status: string }[])[1]!.status = 'exploded';
+      const response = await send(JSON.stringify(payload));
+      expect(response.status).toBe(400);
+      expect(response.body.error.code).toBe('validation_failed');
+      expect(response.body.error.details).toContainEqual({ path: 'alerts[1].status', message: expect.stringContaining('firing') });
+    });
+
+    it('When the body is a JSON scalar or array, then 400', async () => {
+      expect((await send('"hello"')).status).toBe(400);
+      expect((await send('[]')).status).toBe(400);
+    });
+
+    it('When the body is over 1 MiB, then 413 payload_too_large', async () => {
+      const huge = JSON.stringify(alertmanagerPayload([{ labels: { alertname: 'A' }, annotations: { description: 'x'.repeat(1024 * 1024) } }]));
+      const response = await send(huge);
+      expect(response.status).toBe(413);
+      expect(response.body.error.code).toBe('payload_too_large');
+    });
+
+    it('When a submission names a target that does not exist, then 400 names it and nothing is queued', async () => {
+      const response = await postJson(`${url}/api/v1/publishing/submit`, { labels: { alertname: 'A' }, targets: ['sink', 'https://evil.example'] });
+      expect(response.status).toBe(400);
+      expect(response.body.error.details).toEqual([{ path: 'targets[1]', message: 'no target named "https://evil.example" is configured' }]);
+    });
+
+    it('When a job id is unknown or a route does not exist, then 404 in the error shape', async () => {
+      expect((await getJson(`${url}/api/v1/publishing/jobs/high-00000000-0000-0000-0000-000000000000`)).body.error.code).toBe('not_found');
+      expect((await getJson(`${url}/api/v1/publishing/jobs/nonsense`)).status).toBe(404);
+      expect((await getJson(`${url}/api/v1/nope`)).status).toBe(404);
+    });
+
+    it('When a job listing filter is invalid, then 400 names it', async () => {
+      const response = await getJson(`${url}/api/v1/publishing/jobs?state=exploded&limit=9999`);
+      expect(response.status).toBe(400);
+      expect(response.body.error.details.map((d: { path: string }) => d.path)).toEqual(['state', 'limit']);
+    });
+  });
+
+  describe('with no targets configured', () => {
+    it('When alerts arrive, then they are accepted and counted, nothing is queued, and the mode is visible', async () => {
+      const env = testEnv();
+      const { url } = await harness.api(env, []);
+      const response = await postJson(`${url}${webhookPath}`, alertmanagerPayload([{ labels: { alertname: 'A' } }, { labels: { alertname: 'B' } }]));
+      expect(response.status).toBe(202);
+      expect(response.body).toMatchObject({ mode: 'metrics-only', alerts: 2, jobs: [] });
+
+      const stats = await getJson(`${url}/api/v1/publishing/stats`);
+      expect(stats.body.mode).toBe('metrics-only');
+      expect(stats.body.queues.medium.waiting).toBe(0);
+      const metrics = (await getJson(`${url}/metrics`)).body as string;
+      expect(metrics).toMatch(/^herald_mode\{mode="metrics-only"\} 1$/m);
+      expect(metrics).toMatch(/^herald_alerts_received_total\{source="alertmanager"\} 2$/m);
+    });
+  });
+
+  describe('when a dependency is down', () => {
+    it('When Redis stops, then submissions get 503 with Retry-After, readiness fails, and both recover when it returns', async () => {
+      const redis = new LocalRedis({ dataDir: mkdtempSync(join(tmpdir(), 'herald-redis-')), appendOnly: true });
+      await redis.start();
+      harness.defer(() => redis.stop());
+      const { url } = await harness.api(testEnv({ REDIS_URL: redis.url }), targets);
+      const payload = () => alertmanagerPayload([{ labels: { alertname: 'A' } }]);
+      expect((await postJson(`${url}${webhookPath}`, payload())).status).toBe(202);
+
+      await redis.stop();
+      const refused = await postJson(`${url}${webhookPath}`, payload());
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('5');
+      expect(refused.body.error.code).toBe('service_unavailable');
+      const ready = await getJson(`${url}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(ready.body.checks).toEqual({ redis: 'unreachable', postgres: 'ok' });
+
+      await redis.start();
+      await waitFor(async () => (await getJson(`${url}/readyz`)).status === 200);
+      expect((await postJson(`${url}${webhookPath}`, payload())).status).toBe(202);
+    });
+
+    it('When PostgreSQL is unreachable, then readiness says so with 503', async () => {
+      const { url } = await harness.api(testEnv({ DATABASE_URL: 'postgres://nobody:x@127.0.0.1:9/none' }), targets);
+      const ready = await getJson(`${url}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(ready.body.checks).toEqual({ redis: 'ok', postgres: 'unreachable' });
+    });
+  });
+
+  describe('bad configuration', () => {
+    it.each([
+      [{ WORKER_CONCURRENCY: 'many' }, /WORKER_CONCURRENCY/],
+      [{ DATABASE_URL: undefined }, /DATABASE_URL/],
+      [{ TARGETS_FILE: '/nonexistent/targets.yaml' }, /TARGETS_FILE: cannot read/],
+      [{ TARGETS_FILE: writeTemp('targets:\n  - { name: hook, type: webhook, url: "${HOOK_URL}" }\n') }, /targets\[0\] \(hook\)\.url: environment variable HOOK_URL is not set/],
+    ])('When a process starts with %j, then it exits with code 2 and one message naming it', async (overrides, message) => {
+      for (const role of ['api', 'worker'] as const) {
+        const { code, output } = await exitOf(harness.spawnRole(role, testEnv(overrides)));
+        expect(code).toBe(2);
+        expect(output).toMatch(message);
+        expect(output.trim().split('\n')).toHaveLength(1);
+      }
+    });
+  });
+});
+
+function writeTemp(text: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'herald-targets-')), 'targets.yaml');
+  writeFileSync(path, text);
+  return path;
+}
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

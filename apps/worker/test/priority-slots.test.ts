@@ -1,0 +1,70 @@
+import { PrioritySlots, SlotsClosedError } from '@herald/worker';
+
+/** Records the order in which waiters get their slot. */
+function recorder(slots: PrioritySlots) {
+  const order: string[] = [];
+  const releases = new Map<string, () => void>();
+  const request = (name: string, rank: number, waitingSince: number) =>
+    slots.acquire(rank, waitingSince).then((release) => {
+      order.push(name);
+      releases.set(name, release);
+    });
+  return { order, release: (name: string) => releases.get(name)!(), request };
+}
+
+const flush = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('PrioritySlots', () => {
+  it('When slots are free, then any rank gets one at once', async () => {
+    const slots = new PrioritySlots({ slots: 2, ranks: 3, maxWaitMs: 1000 });
+    const r = recorder(slots);
+    await Promise.all([r.request('low', 2, 0), r.request('high', 0, 0)]);
+    expect(r.order).toEqual(['low', 'high']);
+    expect(slots.busy).toBe(2);
+  });
+
+  it('When a slot frees, then the most urgent waiter gets it, first come first served within a rank', async () => {
+    let now = 0;
+    const slots = new PrioritySlots({ slots: 1, ranks: 3, maxWaitMs: 1000, now: () => now });
+    const r = recorder(slots);
+    await r.request('running', 2, 0);
+    void r.request('low1', 2, 0);
+    void r.request('medium1', 1, 0);
+    void r.request('high1', 0, 0);
+    void r.request('high2', 0, 0);
+    for (const name of ['running', 'high1', 'high2', 'medium1']) {
+      r.release(name);
+      await flush();
+    }
+    expect(r.order).toEqual(['running', 'high1', 'high2', 'medium1', 'low1']);
+  });
+
+  it('When a lower-rank job has waited maxWaitMs, then it is served before urgent ones', async () => {
+    let now = 10_000;
+    const slots = new PrioritySlots({ slots: 1, ranks: 3, maxWaitMs: 1000, now: () => now });
+    const r = recorder(slots);
+    await r.request('running', 0, now);
+    void r.request('old-low', 2, 8_500);
+    void r.request('fresh-medium', 1, 9_900);
+    void r.request('high', 0, 10_000);
+    r.release('running');
+    await flush();
+    expect(r.order).toEqual(['running', 'old-low']);
+    now = 10_100;
+    r.release('old-low');
+    await flush();
+    expect(r.order.at(-1)).toBe('high');
+  });
+
+  it('When the pool closes, then waiters are refused and later releases do not fail', async () => {
+    const slots = new PrioritySlots({ slots: 1, ranks: 1, maxWaitMs: 1000 });
+    const release = await slots.acquire(0, 0);
+    const waiting = slots.acquire(0, 0);
+    slots.close();
+    await expect(waiting).rejects.toBeInstanceOf(SlotsClosedError);
+    await expect(slots.acquire(0, 0)).rejects.toBeInstanceOf(SlotsClosedError);
+    release();
+    release();
+    expect(slots.busy).toBe(0);
+  });
+});

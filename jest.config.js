@@ -1,0 +1,24 @@
+/**
+ * One Jest run over every workspace. Tests import workspace packages from source; the
+ * harness starts a throwaway Redis and PostgreSQL once (test/support/global-setup.ts).
+ */
+const workspaces = {
+  '@herald/core': 'packages/core/src',
+  '@herald/devstack/local-redis': 'packages/devstack/src/local-redis',
+  '@herald/devstack': 'packages/devstack/src',
+  '@herald/migrations': 'migrations/src',
+  '@herald/api': 'apps/api/src',
+  '@herald/worker': 'apps/worker/src',
+};
+
+module.exports = {
+  testEnvironment: 'node',
+  testMatch: ['<rootDir>/**/test/**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }] },
+  moduleNameMapper: Object.fromEntries(Object.entries(workspaces).map(([name, dir]) => [`^${name}$`, `<rootDir>/${dir}`])),
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  testTimeout: 60_000,
+  maxWorkers: 2,
+};

@@ -1,0 +1,75 @@
+import { ConfigError, loadEnvConfig, parseTargets } from '@herald/core';
+
+const base = { DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/herald' };
+
+describe('loadEnvConfig', () => {
+  it('When only DATABASE_URL is set, then every default of DESIGN.md applies', () => {
+    const config = loadEnvConfig(base, '/nonexistent');
+    expect(config).toMatchObject({
+      port: 8080,
+      redisUrl: 'redis://127.0.0.1:6379',
+      targetsFile: undefined,
+      worker: { concurrency: 50, queues: ['high', 'medium', 'low'], metricsPort: 9464 },
+      delivery: { maxAttempts: 5, backoffBaseMs: 2000, backoffMaxMs: 30000 },
+      breaker: { failureThreshold: 5, openMs: 30000 },
+      priorityMaxWaitMs: 30000,
+      dedupTtlMs: 60000,
+      queuePrefix: 'herald',
+      logLevel: 'info',
+    });
+  });
+
+  it.each([
+    [{ WORKER_CONCURRENCY: 'lots' }, 'WORKER_CONCURRENCY'],
+    [{ WORKER_CONCURRENCY: '0' }, 'WORKER_CONCURRENCY'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ REDIS_URL: 'http://nope' }, 'REDIS_URL'],
+    [{ WORKER_QUEUES: 'high,urgent' }, 'WORKER_QUEUES'],
+    [{ WORKER_QUEUES: 'low,low' }, 'WORKER_QUEUES'],
+    [{ MAX_ATTEMPTS: '-1' }, 'MAX_ATTEMPTS'],
+    [{ BACKOFF_BASE_MS: '5000', BACKOFF_MAX_MS: '1000' }, 'BACKOFF_BASE_MS'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ API_TOKEN: 'short' }, 'API_TOKEN'],
+    [{ DATABASE_URL: undefined }, 'DATABASE_URL'],
+  ])('When %j, then a ConfigError names %s', (overrides, variable) => {
+    const attempt = () => loadEnvConfig({ ...base, ...overrides }, '/nonexistent');
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(variable);
+  });
+
+  it('When WORKER_QUEUES lists queues in another order, then that order is the priority order', () => {
+    expect(loadEnvConfig({ ...base, WORKER_QUEUES: 'low, high' }, '/nonexistent').worker.queues).toEqual(['low', 'high']);
+  });
+});
+
+describe('parseTargets', () => {
+  it('When a value uses ${VAR}, then it is read from the environment and the field is marked secret', () => {
+    const [target] = parseTargets('targets:\n  - { name: hook, type: webhook, url: "${HOOK_URL}/x" }\n', { HOOK_URL: 'https://h.example' });
+    expect(target).toMatchObject({ name: 'hook', url: 'https://h.example/x', timeoutMs: 5000, secretFields: ['url'] });
+  });
+
+  it('When a variable is not set, then the error names the target, the field and the variable', () => {
+    expect(() => parseTargets('targets:\n  - { name: hook, type: webhook, url: "${MISSING}" }\n', {})).toThrow(
+      'targets[0] (hook).url: environment variable MISSING is not set',
+    );
+  });
+
+  it.each([
+    ['targets:\n  - { name: Bad_Name, type: webhook, url: "http://x" }\n', 'targets[0] (Bad_Name).name'],
+    ['targets:\n  - { name: a, type: carrier-pigeon, url: "http://x" }\n', 'targets[0] (a).type must be one of'],
+    ['targets:\n  - { name: a, type: webhook, url: "ftp://x" }\n', 'targets[0] (a).url'],
+    ['targets:\n  - { name: a, type: webhook, url: "http://x", timeoutMs: 5 }\n', 'targets[0] (a).timeoutMs'],
+    ['targets:\n  - { name: a, type: webhook, url: "http://x", matchRe: { env: "(" } }\n', 'targets[0] (a).matchRe.env'],
+    ['targets:\n  - { name: a, type: webhook, url: "http://x", colour: red }\n', 'targets[0] (a).colour'],
+    ['targets:\n  - { name: a, type: webhook, url: "http://x" }\n  - { name: a, type: webhook, url: "http://y" }\n', 'used twice'],
+    ['targets: [unclosed\n', 'invalid YAML'],
+    ['hooks: []\n', 'top-level "targets:"'],
+  ])('When the file is wrong (%#), then the error says %s', (yaml, message) => {
+    expect(() => parseTargets(yaml, {})).toThrow(message);
+  });
+
+  it('When the file is empty or lists no targets, then there are none (metrics-only mode)', () => {
+    expect(parseTargets('', {})).toEqual([]);
+    expect(parseTargets('targets:\n', {})).toEqual([]);
+  });
+});
