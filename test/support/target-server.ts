@@ -20,6 +20,8 @@ export interface TargetServer {
   waitForRequests(count: number, timeoutMs?: number): Promise<ReceivedRequest[]>;
   /** Resolves with the first request delivering job `jobId`. */
   waitForJob(jobId: string, timeoutMs?: number): Promise<ReceivedRequest>;
+  /** Resolves with the first request that satisfies `predicate`. */
+  waitFor(predicate: (request: ReceivedRequest) => boolean, timeoutMs?: number): Promise<ReceivedRequest>;
   close(): Promise<void>;
 }
 
@@ -87,6 +89,9 @@ export async function startTargetServer(reply: (request: ReceivedRequest, index:
     },
     waitForJob(jobId, timeoutMs = 20_000) {
       return waitUntil(() => requests.find((r) => r.headers['x-herald-job-id'] === jobId), timeoutMs, () => `job ${jobId} never reached the target`);
+    },
+    waitFor(predicate, timeoutMs = 20_000) {
+      return waitUntil(() => requests.find(predicate), timeoutMs, () => 'no matching request reached the target');
     },
     close: () =>
       new Promise<void>((resolve) => {

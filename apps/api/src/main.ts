@@ -14,8 +14,10 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const logger = createLogger({ service: 'herald-api', level: config.logLevel });
-  const api = await startApi(config, targets, logger);
-  onShutdownSignal(() => api.close(), { capMs: SHUTDOWN_CAP_MS, logger });
+  // Installed before starting, so a signal during startup still shuts down cleanly.
+  const starting = startApi(config, targets, logger);
+  onShutdownSignal(async () => (await starting).close(), { capMs: SHUTDOWN_CAP_MS, logger });
+  await starting;
 }
 
 main().catch((error) => {

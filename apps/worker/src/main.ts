@@ -14,8 +14,10 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const logger = createLogger({ service: 'herald-worker', level: config.logLevel });
-  const worker = await startWorker(config, targets, logger);
-  onShutdownSignal(() => worker.close(), { capMs: SHUTDOWN_CAP_MS, logger });
+  // Installed before starting, so a signal during startup still shuts down cleanly.
+  const starting = startWorker(config, targets, logger);
+  onShutdownSignal(async () => (await starting).close(), { capMs: SHUTDOWN_CAP_MS, logger });
+  await starting;
 }
 
 main().catch((error) => {

@@ -1,4 +1,4 @@
-import { WaitingError, Worker } from 'bullmq';
+import { DelayedError, WaitingError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
   backoffDelayMs,
@@ -29,6 +29,9 @@ export interface PriorityWorkersOptions {
   readonly logger: Logger;
 }
 
+/** A slot is handed on when BullMQ reports the job moved, or after this at the latest. */
+const RELEASE_FALLBACK_MS = 1000;
+
 export interface PriorityWorkers {
   readonly slots: PrioritySlots;
   readonly workers: readonly Worker[];
@@ -43,11 +46,12 @@ export interface PriorityWorkers {
  * queue's job taking the slot while the next urgent one is still on its way from Redis.
  * Locks, stalled-job recovery and retries stay BullMQ's.
  */
-export function startPriorityWorkers(options: PriorityWorkersOptions): PriorityWorkers {
+export async function startPriorityWorkers(options: PriorityWorkersOptions): Promise<PriorityWorkers> {
   const slots = new PrioritySlots({ slots: options.concurrency, ranks: options.queues.length, maxWaitMs: options.priorityMaxWaitMs });
   const prefetch = Math.max(1, Math.ceil(options.concurrency / 10));
 
   const workers = options.queues.map((priority, rank) => {
+    const held = new HeldSlots();
     const worker = new Worker<PublishJobData, DeliveryReceipt, string>(
       queueName(priority),
       async (job, token) => {
@@ -64,10 +68,16 @@ export function startPriorityWorkers(options: PriorityWorkersOptions): PriorityW
         }
         options.metrics.activeJobs.inc();
         try {
-          return await options.deliver(job);
+          const receipt = await options.deliver(job);
+          held.hold(job.id!, release);
+          return receipt;
+        } catch (error) {
+          // A parked job was already moved by the processor; any other failure is moved by BullMQ next.
+          if (error instanceof DelayedError || error instanceof WaitingError) release();
+          else held.hold(job.id!, release);
+          throw error;
         } finally {
           options.metrics.activeJobs.dec();
-          release();
         }
       },
       {
@@ -77,12 +87,25 @@ export function startPriorityWorkers(options: PriorityWorkersOptions): PriorityW
         lockDuration: options.lockMs,
         stalledInterval: options.lockMs,
         maxStalledCount: 2,
+        autorun: false,
         settings: { backoffStrategy: (attemptsMade: number) => backoffDelayMs(attemptsMade, options.backoff) },
       },
     );
+    // BullMQ fetches this queue's next job in the same call that moves the finished one,
+    // so holding the slot until then keeps it from going to a lower queue in between.
+    worker.on('completed', (job) => held.release(job.id!));
+    worker.on('failed', (job) => job && held.release(job.id!));
     worker.on('error', (error) => options.logger.error('worker error', { queue: queueName(priority), error: error.message }));
     return worker;
   });
+
+  // Start fetching only once every queue's worker is connected, most urgent first: the
+  // first fetches then reach Redis in priority order, so a low job cannot take the first
+  // free slot just because the high queue's worker was still connecting.
+  await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+  for (const worker of workers) {
+    worker.run().catch((error: Error) => options.logger.error('worker stopped', { queue: worker.name, error: error.message }));
+  }
 
   return {
     slots,
@@ -93,4 +116,24 @@ export function startPriorityWorkers(options: PriorityWorkersOptions): PriorityW
       await Promise.all(closing);
     },
   };
+}
+
+/** Slots of finished deliveries, kept until BullMQ has moved the job (or a fallback fires). */
+class HeldSlots {
+  private readonly releases = new Map<string, () => void>();
+
+  hold(jobId: string, release: () => void): void {
+    const fallback = setTimeout(() => this.release(jobId), RELEASE_FALLBACK_MS);
+    this.releases.set(jobId, () => {
+      clearTimeout(fallback);
+      release();
+    });
+  }
+
+  release(jobId: string): void {
+    const release = this.releases.get(jobId);
+    if (!release) return;
+    this.releases.delete(jobId);
+    release();
+  }
 }

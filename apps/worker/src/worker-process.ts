@@ -43,7 +43,7 @@ export async function startWorker(config: HeraldConfig, targets: readonly Target
   const http = createHttpDelivery();
   releasers.add('http delivery', () => http.close());
 
-  const workers = startPriorityWorkers({
+  const workers = await startPriorityWorkers({
     connection: redis,
     prefix: config.queuePrefix,
     queues: config.worker.queues,

@@ -1,0 +1,95 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BACKOFF_TYPE, COMPLETED_JOB_RETENTION, newJobId, type JobSpec } from '@herald/core';
+import { Harness, exitOf, getJson, testEnv, waitForOutput } from './support/herald';
+import { startTargetServer, type TargetServer } from './support/target-server';
+
+function mediumJob(name: string): JobSpec {
+  return {
+    jobId: newJobId('medium'),
+    data: {
+      alert: { fingerprint: name, status: 'firing', labels: { alertname: name }, annotations: {}, startsAt: '2026-11-22T10:00:00Z', endsAt: null, generatorURL: null },
+      group: { receiver: null, groupKey: null, externalURL: null },
+      target: 'sink',
+      priority: 'medium',
+      source: 'api',
+      receivedAt: Date.now(),
+    },
+    opts: { attempts: 3, backoff: { type: BACKOFF_TYPE }, removeOnComplete: COMPLETED_JOB_RETENTION, removeOnFail: false },
+  };
+}
+
+function targetsFile(): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'herald-targets-')), 'targets.yaml');
+  writeFileSync(path, 'targets:\n  - { name: sink, type: webhook, url: "${SINK_URL}/hook" }\n');
+  return path;
+}
+
+function deliveredJobIds(sink: TargetServer): string[] {
+  return sink.requests.map((r) => r.headers['x-herald-job-id'] as string);
+}
+
+describe('worker and API processes', () => {
+  const harness = new Harness();
+  afterEach(() => harness.closeAll());
+
+  it('When a worker is killed with SIGKILL mid-batch, then a new worker delivers every job: none is lost', async () => {
+    const sink = await startTargetServer(() => ({ status: 200, delayMs: 100 }));
+    harness.defer(() => sink.close());
+    const env = testEnv({ WORKER_CONCURRENCY: '10', WORKER_LOCK_MS: '2000', TARGETS_FILE: targetsFile(), SINK_URL: sink.url });
+    const queues = harness.queues(env);
+    const jobs = Array.from({ length: 200 }, (_, i) => mediumJob(`kill-${i}`));
+    await queues.add(jobs);
+
+    const first = harness.spawnRole('worker', env);
+    await sink.waitForRequests(30);
+    const killed = exitOf(first);
+    first.kill('SIGKILL');
+    expect((await killed).signal).toBe('SIGKILL');
+    const deliveredBeforeKill = new Set(deliveredJobIds(sink)).size;
+
+    harness.spawnRole('worker', env);
+    await sink.waitFor(() => new Set(deliveredJobIds(sink)).size === jobs.length, 30_000);
+
+    expect(deliveredBeforeKill).toBeLessThan(jobs.length);
+    expect(new Set(deliveredJobIds(sink))).toEqual(new Set(jobs.map((job) => job.jobId)));
+    const counts = (await queues.counts()).medium;
+    expect(counts.failed).toBe(0);
+  });
+
+  it('When a worker gets SIGTERM, then it finishes in-flight deliveries, returns jobs it had not started, and exits 0', async () => {
+    const sink = await startTargetServer(() => ({ status: 200, delayMs: 400 }));
+    harness.defer(() => sink.close());
+    const env = testEnv({ WORKER_CONCURRENCY: '5', TARGETS_FILE: targetsFile(), SINK_URL: sink.url });
+    const queues = harness.queues(env);
+    const jobs = Array.from({ length: 30 }, (_, i) => mediumJob(`term-${i}`));
+    await queues.add(jobs);
+
+    const worker = harness.spawnRole('worker', env);
+    const exited = exitOf(worker);
+    await sink.waitForRequests(5);
+    worker.kill('SIGTERM');
+    const { code } = await exited;
+
+    expect(code).toBe(0);
+    const inFlight = deliveredJobIds(sink);
+    const afterExit = (await queues.counts()).medium;
+    expect(afterExit).toMatchObject({ active: 0, failed: 0, completed: inFlight.length });
+    expect(afterExit.waiting).toBe(jobs.length - inFlight.length);
+
+    harness.spawnRole('worker', env);
+    await sink.waitForRequests(jobs.length, 30_000);
+    expect(deliveredJobIds(sink).sort()).toEqual(jobs.map((job) => job.jobId).sort());
+  });
+
+  it('When the API gets SIGTERM, then it stops and exits 0', async () => {
+    const api = harness.spawnRole('api', testEnv({ PORT: '0', LOG_LEVEL: 'info' }));
+    const exited = exitOf(api);
+    await waitForOutput(api, 'api listening');
+    api.kill('SIGTERM');
+    const { code, output } = await exited;
+    expect(code).toBe(0);
+    expect(output).toContain('"message":"shutting down"');
+  });
+});

@@ -1,0 +1,101 @@
+import type { JobSpec, Priority } from '@herald/core';
+import { BACKOFF_TYPE, COMPLETED_JOB_RETENTION, newJobId } from '@herald/core';
+import { Harness, targetsFrom, testEnv } from './support/herald';
+import { startTargetServer } from './support/target-server';
+
+/** A job as the API would enqueue it, for queueing while no worker runs. */
+function job(priority: Priority, name: string): JobSpec {
+  return {
+    jobId: newJobId(priority),
+    data: {
+      alert: { fingerprint: name, status: 'firing', labels: { alertname: name }, annotations: {}, startsAt: '2026-11-22T10:00:00Z', endsAt: null, generatorURL: null },
+      group: { receiver: null, groupKey: null, externalURL: null },
+      target: 'sink',
+      priority,
+      source: 'api',
+      receivedAt: Date.now(),
+    },
+    opts: { attempts: 3, backoff: { type: BACKOFF_TYPE }, removeOnComplete: COMPLETED_JOB_RETENTION, removeOnFail: false },
+  };
+}
+
+describe('worker scheduling', () => {
+  const harness = new Harness();
+  afterEach(() => harness.closeAll());
+
+  it('When 100 low then 10 high alerts wait and one worker runs at concurrency 1, then all 10 high are delivered before the second low', async () => {
+    const sink = await startTargetServer();
+    harness.defer(() => sink.close());
+    const env = testEnv({ WORKER_CONCURRENCY: '1' });
+    const queues = harness.queues(env);
+    await queues.add(Array.from({ length: 100 }, (_, i) => job('low', `low-${i}`)));
+    await queues.add(Array.from({ length: 10 }, (_, i) => job('high', `high-${i}`)));
+
+    await harness.worker(env, targetsFrom(`targets:\n  - { name: sink, type: webhook, url: "${sink.url}" }\n`));
+    const delivered = (await sink.waitForRequests(110)).map((r) => r.body.alert.fingerprint as string);
+
+    const secondLow = delivered.filter((name) => name.startsWith('low-'))[1]!;
+    const highs = delivered.slice(0, delivered.indexOf(secondLow)).filter((name) => name.startsWith('high-'));
+    expect(highs).toHaveLength(10);
+    expect(new Set(delivered).size).toBe(110);
+  });
+
+  it('When high alerts keep coming, then a low alert older than PRIORITY_MAX_WAIT_MS is still delivered', async () => {
+    const sink = await startTargetServer(() => ({ status: 200, delayMs: 10 }));
+    harness.defer(() => sink.close());
+    const env = testEnv({ WORKER_CONCURRENCY: '1', PRIORITY_MAX_WAIT_MS: '500' });
+    const queues = harness.queues(env);
+    // 400 highs take about 4 s at one at a time; the low arrives once they are flowing.
+    await queues.add(Array.from({ length: 400 }, (_, i) => job('high', `high-${i}`)));
+    await harness.worker(env, targetsFrom(`targets:\n  - { name: sink, type: webhook, url: "${sink.url}" }\n`));
+    await sink.waitForRequests(5);
+    const low = job('low', 'starving-low');
+    await queues.add([low]);
+
+    const delivered = await sink.waitForJob(low.jobId);
+    const waitedMs = delivered.at - low.data.receivedAt;
+    const highsStillQueued = 400 - sink.requests.filter((r) => r.at <= delivered.at && r.body.alert.fingerprint.startsWith('high-')).length;
+    expect(waitedMs).toBeGreaterThanOrEqual(500);
+    expect(highsStillQueued).toBeGreaterThan(0);
+  });
+
+  it('When a target fails twice with 503, then BullMQ retries and the third attempt delivers', async () => {
+    const sink = await startTargetServer((_req, i) => ({ status: i < 2 ? 503 : 200 }));
+    harness.defer(() => sink.close());
+    const env = testEnv();
+    const queues = harness.queues(env);
+    const spec = job('medium', 'flaky');
+    await queues.add([spec]);
+    await harness.worker(env, targetsFrom(`targets:\n  - { name: sink, type: webhook, url: "${sink.url}" }\n`));
+
+    const requests = await sink.waitForRequests(3);
+    expect(requests.map((r) => r.headers['x-herald-job-id'])).toEqual([spec.jobId, spec.jobId, spec.jobId]);
+    const delivered = await waitForState(queues, spec.jobId, 'completed');
+    expect(delivered.attemptsMade).toBe(3);
+    expect(delivered.returnvalue).toMatchObject({ httpStatus: 200 });
+  });
+
+  it('When a target answers 400, then the job fails after one request without retrying', async () => {
+    const sink = await startTargetServer(() => ({ status: 400, body: 'invalid_payload' }));
+    harness.defer(() => sink.close());
+    const env = testEnv();
+    const queues = harness.queues(env);
+    const spec = job('medium', 'rejected');
+    await queues.add([spec]);
+    await harness.worker(env, targetsFrom(`targets:\n  - { name: sink, type: webhook, url: "${sink.url}" }\n`));
+
+    const failed = await waitForState(queues, spec.jobId, 'failed');
+    expect(failed.failedReason).toBe('permanent: target answered HTTP 400: invalid_payload');
+    expect(sink.requests).toHaveLength(1);
+  });
+});
+
+async function waitForState(queues: ReturnType<Harness['queues']>, jobId: string, state: 'completed' | 'failed') {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    // State first, then the job: a job read before it finished would show stale fields.
+    if ((await queues.queue('medium').getJobState(jobId)) === state) return (await queues.getJob(jobId))!;
+    if (Date.now() > deadline) throw new Error(`job ${jobId} did not reach ${state}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
