@@ -1,24 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BACKOFF_TYPE, COMPLETED_JOB_RETENTION, newJobId, type JobSpec } from '@herald/core';
-import { Harness, exitOf, getJson, testEnv, waitForOutput } from './support/herald';
+import { Harness, exitOf, jobSpec, testEnv, waitForOutput } from './support/herald';
 import { startTargetServer, type TargetServer } from './support/target-server';
-
-function mediumJob(name: string): JobSpec {
-  return {
-    jobId: newJobId('medium'),
-    data: {
-      alert: { fingerprint: name, status: 'firing', labels: { alertname: name }, annotations: {}, startsAt: '2026-11-22T10:00:00Z', endsAt: null, generatorURL: null },
-      group: { receiver: null, groupKey: null, externalURL: null },
-      target: 'sink',
-      priority: 'medium',
-      source: 'api',
-      receivedAt: Date.now(),
-    },
-    opts: { attempts: 3, backoff: { type: BACKOFF_TYPE }, removeOnComplete: COMPLETED_JOB_RETENTION, removeOnFail: false },
-  };
-}
 
 function targetsFile(): string {
   const path = join(mkdtempSync(join(tmpdir(), 'herald-targets-')), 'targets.yaml');
@@ -39,7 +23,7 @@ describe('worker and API processes', () => {
     harness.defer(() => sink.close());
     const env = testEnv({ WORKER_CONCURRENCY: '10', WORKER_LOCK_MS: '2000', TARGETS_FILE: targetsFile(), SINK_URL: sink.url });
     const queues = harness.queues(env);
-    const jobs = Array.from({ length: 200 }, (_, i) => mediumJob(`kill-${i}`));
+    const jobs = Array.from({ length: 200 }, (_, i) => jobSpec('medium', `kill-${i}`));
     await queues.add(jobs);
 
     const first = harness.spawnRole('worker', env);
@@ -63,7 +47,7 @@ describe('worker and API processes', () => {
     harness.defer(() => sink.close());
     const env = testEnv({ WORKER_CONCURRENCY: '5', TARGETS_FILE: targetsFile(), SINK_URL: sink.url });
     const queues = harness.queues(env);
-    const jobs = Array.from({ length: 30 }, (_, i) => mediumJob(`term-${i}`));
+    const jobs = Array.from({ length: 30 }, (_, i) => jobSpec('medium', `term-${i}`));
     await queues.add(jobs);
 
     const worker = harness.spawnRole('worker', env);

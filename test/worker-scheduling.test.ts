@@ -1,23 +1,5 @@
-import type { JobSpec, Priority } from '@herald/core';
-import { BACKOFF_TYPE, COMPLETED_JOB_RETENTION, newJobId } from '@herald/core';
-import { Harness, targetsFrom, testEnv } from './support/herald';
-import { startTargetServer } from './support/target-server';
-
-/** A job as the API would enqueue it, for queueing while no worker runs. */
-function job(priority: Priority, name: string): JobSpec {
-  return {
-    jobId: newJobId(priority),
-    data: {
-      alert: { fingerprint: name, status: 'firing', labels: { alertname: name }, annotations: {}, startsAt: '2026-11-22T10:00:00Z', endsAt: null, generatorURL: null },
-      group: { receiver: null, groupKey: null, externalURL: null },
-      target: 'sink',
-      priority,
-      source: 'api',
-      receivedAt: Date.now(),
-    },
-    opts: { attempts: 3, backoff: { type: BACKOFF_TYPE }, removeOnComplete: COMPLETED_JOB_RETENTION, removeOnFail: false },
-  };
-}
+import { Harness, jobSpec as job, targetsFrom, testEnv } from './support/herald';
+import { startTargetServer, type Reply } from './support/target-server';
 
 describe('worker scheduling', () => {
   const harness = new Harness();
@@ -59,14 +41,20 @@ describe('worker scheduling', () => {
     expect(highsStillQueued).toBeGreaterThan(0);
   });
 
-  it('When a target fails twice with 503, then BullMQ retries and the third attempt delivers', async () => {
-    const sink = await startTargetServer((_req, i) => ({ status: i < 2 ? 503 : 200 }));
+  /** One medium job for a target answering with `reply`, then a worker to deliver it. */
+  async function deliverOne(reply: (index: number) => Reply) {
+    const sink = await startTargetServer((_req, i) => reply(i));
     harness.defer(() => sink.close());
     const env = testEnv();
     const queues = harness.queues(env);
-    const spec = job('medium', 'flaky');
+    const spec = job('medium', 'one');
     await queues.add([spec]);
     await harness.worker(env, targetsFrom(`targets:\n  - { name: sink, type: webhook, url: "${sink.url}" }\n`));
+    return { sink, queues, spec };
+  }
+
+  it('When a target fails twice with 503, then BullMQ retries and the third attempt delivers', async () => {
+    const { sink, queues, spec } = await deliverOne((i) => ({ status: i < 2 ? 503 : 200 }));
 
     const requests = await sink.waitForRequests(3);
     expect(requests.map((r) => r.headers['x-herald-job-id'])).toEqual([spec.jobId, spec.jobId, spec.jobId]);
@@ -76,13 +64,7 @@ describe('worker scheduling', () => {
   });
 
   it('When a target answers 400, then the job fails after one request without retrying', async () => {
-    const sink = await startTargetServer(() => ({ status: 400, body: 'invalid_payload' }));
-    harness.defer(() => sink.close());
-    const env = testEnv();
-    const queues = harness.queues(env);
-    const spec = job('medium', 'rejected');
-    await queues.add([spec]);
-    await harness.worker(env, targetsFrom(`targets:\n  - { name: sink, type: webhook, url: "${sink.url}" }\n`));
+    const { sink, queues, spec } = await deliverOne(() => ({ status: 400, body: 'invalid_payload' }));
 
     const failed = await waitForState(queues, spec.jobId, 'failed');
     expect(failed.failedReason).toBe('permanent: target answered HTTP 400: invalid_payload');

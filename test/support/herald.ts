@@ -3,7 +3,19 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { startApi, type RunningApi } from '@herald/api';
-import { createLogger, loadEnvConfig, parseTargets, PublishingQueues, type HeraldConfig, type TargetConfig } from '@herald/core';
+import {
+  BACKOFF_TYPE,
+  COMPLETED_JOB_RETENTION,
+  PublishingQueues,
+  createLogger,
+  loadEnvConfig,
+  newJobId,
+  parseTargets,
+  type HeraldConfig,
+  type JobSpec,
+  type Priority,
+  type TargetConfig,
+} from '@herald/core';
 import { startWorker, type RunningWorker } from '@herald/worker';
 
 export const ROOT = resolve(__dirname, '../..');
@@ -117,6 +129,22 @@ export function waitForOutput(child: ChildProcess, text: string, timeoutMs = 20_
     child.stdout?.on('data', onData);
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   });
+}
+
+/** A job as the API would enqueue it for target `sink`, for queueing while no worker runs. */
+export function jobSpec(priority: Priority, fingerprint: string): JobSpec {
+  return {
+    jobId: newJobId(priority),
+    data: {
+      alert: { fingerprint, status: 'firing', labels: { alertname: fingerprint }, annotations: {}, startsAt: '2026-11-22T10:00:00Z', endsAt: null, generatorURL: null },
+      group: { receiver: null, groupKey: null, externalURL: null },
+      target: 'sink',
+      priority,
+      source: 'api',
+      receivedAt: Date.now(),
+    },
+    opts: { attempts: 3, backoff: { type: BACKOFF_TYPE }, removeOnComplete: COMPLETED_JOB_RETENTION, removeOnFail: false },
+  };
 }
 
 export interface TestAlert {

@@ -1,7 +1,6 @@
 import {
   BACKOFF_TYPE,
   COMPLETED_JOB_RETENTION,
-  coerceError,
   deduplicationId,
   newJobId,
   priorityOf,
@@ -16,7 +15,7 @@ import {
   type Router,
   type TargetConfig,
 } from '@herald/core';
-import { ServiceUnavailableError, ValidationError } from './http-errors';
+import { ValidationError, withRedis } from './http-errors';
 
 export interface AcceptedJob {
   readonly id: string;
@@ -98,14 +97,9 @@ export function createAlertIntake(deps: AlertIntakeDeps): AlertIntake {
       }
       if (unrouted.length > 0) deps.metrics.alertsUnrouted.inc(unrouted.length);
 
-      let outcomes;
-      try {
-        outcomes = specs.length > 0 ? await deps.queues.add(specs) : [];
-      } catch (error) {
-        // Nothing was acknowledged: a 503 makes Alertmanager send the batch again, and
-        // deduplication keeps whatever did get queued from being queued twice.
-        throw Object.assign(new ServiceUnavailableError('redis'), { cause: coerceError(error) });
-      }
+      // On failure nothing is acknowledged: the 503 makes Alertmanager send the batch again,
+      // and deduplication keeps whatever did get queued from being queued twice.
+      const outcomes = specs.length > 0 ? await withRedis(() => deps.queues.add(specs)) : [];
 
       const jobs: AcceptedJob[] = [];
       const deduplicated: DeduplicatedJob[] = [];

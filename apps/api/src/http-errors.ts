@@ -41,11 +41,22 @@ export class NotFoundError extends HttpError {
  * which makes Alertmanager retry the notification instead of dropping it.
  */
 export class ServiceUnavailableError extends HttpError {
+  readonly retryAfterSeconds = 5;
   constructor(
     readonly dependency: string,
-    readonly retryAfterSeconds = 5,
+    cause: unknown,
   ) {
     super(503, 'service_unavailable', `${dependency} is unavailable; retry later`);
+    this.cause = cause;
+  }
+}
+
+/** Runs a Redis call, turning its failure into a 503 the client may retry. */
+export async function withRedis<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw new ServiceUnavailableError('redis', error);
   }
 }
 

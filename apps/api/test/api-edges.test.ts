@@ -54,7 +54,7 @@ describe('the API at its edges', () => {
     });
 
     const send = (body: string | Buffer, contentType = 'application/json') =>
-      fetch(`${url}${webhookPath}`, { method: 'POST', headers: { 'content-type': contentType }, body }).then(async (r) => ({ status: r.status, body: await r.json() }));
+      fetch(`${url}${webhookPath}`, { method: 'POST', headers: { 'content-type': contentType }, body }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
 
     it('When the body is not JSON, then 400 invalid_json', async () => {
       const response = await send('{"version": "4",');

@@ -18,5 +18,5 @@ export * from './database/database-schema';
 export * from './database/create-database';
 export * from './queue/publishing-queues';
 export * from './config/load-targets';
-export * from './runtime/releasers';
+export * from './runtime/process-lifecycle';
 export * from './delivery/classify-error';

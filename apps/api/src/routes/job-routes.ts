@@ -2,7 +2,7 @@ import { Router } from 'express';
 import Joi from 'joi';
 import { JOB_STATES, PRIORITIES, type JobState, type Mode, type Priority, type PublishJob, type PublishingQueues } from '@herald/core';
 import { requireBearer } from '../auth';
-import { NotFoundError, ServiceUnavailableError } from '../http-errors';
+import { NotFoundError, withRedis } from '../http-errors';
 import { validate } from '../validate';
 
 /** A job as the API shows it. */
@@ -46,9 +46,9 @@ export function jobRoutes(deps: JobRouteDeps): Router {
   router.use('/api/v1/publishing', requireBearer(deps.tokens));
 
   router.get('/api/v1/publishing/jobs/:id', async (req, res) => {
-    const job = await redisCall(() => deps.queues.getJob(req.params.id));
+    const job = await withRedis(() => deps.queues.getJob(req.params.id));
     if (!job) throw new NotFoundError(`no job with id "${req.params.id}" (finished jobs are kept for 24 h)`);
-    res.json(toView(job, await redisCall(() => job.getState())));
+    res.json(toView(job, await withRedis(() => job.getState())));
   });
 
   router.get('/api/v1/publishing/jobs', async (req, res) => {
@@ -56,7 +56,7 @@ export function jobRoutes(deps: JobRouteDeps): Router {
     const priorities = query.priority ? [query.priority] : PRIORITIES;
     const states = query.state ? [query.state] : JOB_STATES;
     const scan = query.target ? TARGET_SCAN : query.limit;
-    const found = await redisCall(() =>
+    const found = await withRedis(() =>
       Promise.all(
         priorities.flatMap((priority) =>
           states.map(async (state) => {
@@ -74,19 +74,11 @@ export function jobRoutes(deps: JobRouteDeps): Router {
   });
 
   router.get('/api/v1/publishing/stats', async (_req, res) => {
-    const queues = await redisCall(() => deps.queues.counts());
+    const queues = await withRedis(() => deps.queues.counts());
     res.json({ mode: deps.mode(), targets: deps.targetCount(), queues });
   });
 
   return router;
-}
-
-async function redisCall<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    throw Object.assign(new ServiceUnavailableError('redis'), { cause: error });
-  }
 }
 
 function toView(job: PublishJob, state: string): JobView {

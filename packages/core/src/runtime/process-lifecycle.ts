@@ -1,5 +1,8 @@
-import { coerceError } from '../errors';
-import type { Logger } from '../observability/logger';
+import { ConfigError, coerceError } from '../errors';
+import { loadEnvConfig, type HeraldConfig } from '../config/env-config';
+import { loadTargets } from '../config/load-targets';
+import type { TargetConfig } from '../config/target-config';
+import { createLogger, type Logger } from '../observability/logger';
 
 type Release = () => Promise<void> | void;
 
@@ -56,4 +59,34 @@ export function onShutdownSignal(shutdown: () => Promise<void>, options: { capMs
   };
   process.on('SIGTERM', handler);
   process.on('SIGINT', handler);
+}
+
+/**
+ * The `main` of a Herald process: reads configuration (exit 2 with one message when it
+ * is invalid), starts the role, and shuts it down on SIGTERM/SIGINT within `capMs`.
+ * The signal handlers are installed before starting, so a signal during startup still
+ * shuts down cleanly.
+ */
+export function runRole(
+  service: string,
+  start: (config: HeraldConfig, targets: TargetConfig[], logger: Logger) => Promise<{ close(): Promise<void> }>,
+  capMs = 30_000,
+): void {
+  let config: HeraldConfig;
+  let targets: TargetConfig[];
+  try {
+    config = loadEnvConfig(process.env);
+    targets = loadTargets(config, process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(`${service}: ${error.message}`);
+    process.exit(2);
+  }
+  const logger = createLogger({ service, level: config.logLevel });
+  const starting = start(config, targets, logger);
+  onShutdownSignal(async () => (await starting).close(), { capMs, logger });
+  starting.catch((error) => {
+    logger.error('failed to start', { error: coerceError(error).message });
+    process.exit(1);
+  });
 }
