@@ -4,11 +4,16 @@
  */
 const workspaces = {
   '@herald/core': 'packages/core/src',
-  '@herald/devstack/local-redis': 'packages/devstack/src/local-redis',
   '@herald/devstack': 'packages/devstack/src',
   '@herald/migrations': 'migrations/src',
   '@herald/api': 'apps/api/src',
   '@herald/worker': 'apps/worker/src',
+};
+
+/** Subpath imports that tests use to reach one module without its package's whole index. */
+const subpaths = {
+  '^@herald/devstack/(local-redis|free-port)$': '<rootDir>/packages/devstack/src/$1',
+  '^@herald/worker/(dead-letter-sweeper)$': '<rootDir>/apps/worker/src/$1',
 };
 
 module.exports = {
@@ -16,7 +21,10 @@ module.exports = {
   testMatch: ['<rootDir>/**/test/**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.test.json' }] },
-  moduleNameMapper: Object.fromEntries(Object.entries(workspaces).map(([name, dir]) => [`^${name}$`, `<rootDir>/${dir}`])),
+  moduleNameMapper: {
+    ...subpaths,
+    ...Object.fromEntries(Object.entries(workspaces).map(([name, dir]) => [`^${name}$`, `<rootDir>/${dir}`])),
+  },
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 60_000,

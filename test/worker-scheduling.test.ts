@@ -62,14 +62,6 @@ describe('worker scheduling', () => {
     expect(delivered.attemptsMade).toBe(3);
     expect(delivered.returnvalue).toMatchObject({ httpStatus: 200 });
   });
-
-  it('When a target answers 400, then the job fails after one request without retrying', async () => {
-    const { sink, queues, spec } = await deliverOne(() => ({ status: 400, body: 'invalid_payload' }));
-
-    const failed = await waitForState(queues, spec.jobId, 'failed');
-    expect(failed.failedReason).toBe('permanent: target answered HTTP 400: invalid_payload');
-    expect(sink.requests).toHaveLength(1);
-  });
 });
 
 async function waitForState(queues: ReturnType<Harness['queues']>, jobId: string, state: 'completed' | 'failed') {

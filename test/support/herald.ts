@@ -2,14 +2,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
+import pg from 'pg';
+import { migrateToLatest } from '@herald/migrations';
 import { startApi, type RunningApi } from '@herald/api';
 import {
-  BACKOFF_TYPE,
-  COMPLETED_JOB_RETENTION,
+  KyselyDeadLetterRepository,
   PublishingQueues,
+  createDatabase,
+  createJobSpec,
   createLogger,
   loadEnvConfig,
-  newJobId,
   parseTargets,
   type HeraldConfig,
   type JobSpec,
@@ -100,6 +102,35 @@ export class Harness {
     return child;
   }
 
+  /**
+   * A database of its own on the harness's PostgreSQL, migrated, dropped at the end: for
+   * tests whose DLQ assertions (a purge, say) must not see other files' rows.
+   */
+  async database(): Promise<string> {
+    const name = `herald_${uniquePrefix()}`;
+    const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+    await admin.connect();
+    await admin.query(`create database ${name}`);
+    await admin.end();
+    const url = new URL(process.env.TEST_DATABASE_URL!);
+    url.pathname = `/${name}`;
+    await migrateToLatest(url.toString());
+    this.defer(async () => {
+      const dropper = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+      await dropper.connect();
+      await dropper.query(`drop database if exists ${name} with (force)`);
+      await dropper.end();
+    });
+    return url.toString();
+  }
+
+  /** The DLQ of a database, read as an operator's script would. */
+  dlq(databaseUrl: string): KyselyDeadLetterRepository {
+    const db = createDatabase(databaseUrl, { maxConnections: 2 });
+    this.defer(() => db.destroy());
+    return new KyselyDeadLetterRepository(db);
+  }
+
   async closeAll(): Promise<void> {
     for (const close of this.closers.splice(0).reverse()) await close();
   }
@@ -133,9 +164,8 @@ export function waitForOutput(child: ChildProcess, text: string, timeoutMs = 20_
 
 /** A job as the API would enqueue it for target `sink`, for queueing while no worker runs. */
 export function jobSpec(priority: Priority, fingerprint: string): JobSpec {
-  return {
-    jobId: newJobId(priority),
-    data: {
+  return createJobSpec(
+    {
       alert: { fingerprint, status: 'firing', labels: { alertname: fingerprint }, annotations: {}, startsAt: '2026-11-22T10:00:00Z', endsAt: null, generatorURL: null },
       group: { receiver: null, groupKey: null, externalURL: null },
       target: 'sink',
@@ -143,8 +173,9 @@ export function jobSpec(priority: Priority, fingerprint: string): JobSpec {
       source: 'api',
       receivedAt: Date.now(),
     },
-    opts: { attempts: 3, backoff: { type: BACKOFF_TYPE }, removeOnComplete: COMPLETED_JOB_RETENTION, removeOnFail: false },
-  };
+    undefined,
+    { maxAttempts: 3, dedupTtlMs: 0 },
+  );
 }
 
 export interface TestAlert {

@@ -31,6 +31,7 @@ export interface TargetServer {
  */
 export async function startTargetServer(reply: (request: ReceivedRequest, index: number) => Reply = () => ({ status: 200 })): Promise<TargetServer> {
   const requests: ReceivedRequest[] = [];
+  const pendingReplies = new Set<NodeJS.Timeout>();
   const events = new EventEmitter();
   events.setMaxListeners(100);
   const server = createServer((req, res) => {
@@ -52,10 +53,12 @@ export async function startTargetServer(reply: (request: ReceivedRequest, index:
         req.socket.destroy();
         return;
       }
-      setTimeout(() => {
+      const timer = setTimeout(() => {
+        pendingReplies.delete(timer);
         res.writeHead(answer.status ?? 200, { 'content-type': 'text/plain', ...answer.headers });
         res.end(answer.body ?? 'ok');
       }, answer.delayMs ?? 0);
+      pendingReplies.add(timer);
     });
   });
   /** Re-checks `found` on every request until it returns something. */
@@ -95,6 +98,7 @@ export async function startTargetServer(reply: (request: ReceivedRequest, index:
     },
     close: () =>
       new Promise<void>((resolve) => {
+        for (const timer of pendingReplies) clearTimeout(timer);
         server.closeAllConnections();
         server.close(() => resolve());
       }),

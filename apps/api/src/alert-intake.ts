@@ -1,8 +1,5 @@
 import {
-  BACKOFF_TYPE,
-  COMPLETED_JOB_RETENTION,
-  deduplicationId,
-  newJobId,
+  createJobSpec,
   priorityOf,
   type Alert,
   type AlertSource,
@@ -80,19 +77,7 @@ export function createAlertIntake(deps: AlertIntakeDeps): AlertIntake {
         if (targets.length === 0) unrouted.push(alert.fingerprint);
         const priority = priorityOf(alert.status, alert.labels);
         for (const target of targets) {
-          const jobId = newJobId(priority);
-          specs.push({
-            jobId,
-            data: { alert, group, target: target.name, priority, source, receivedAt },
-            opts: {
-              attempts: target.maxAttempts ?? deps.maxAttempts,
-              backoff: { type: BACKOFF_TYPE },
-              removeOnComplete: COMPLETED_JOB_RETENTION,
-              // Failed jobs leave Redis only once the DLQ holds them.
-              removeOnFail: false,
-              ...(deps.dedupTtlMs > 0 ? { deduplication: { id: deduplicationId(target.name, alert), ttl: deps.dedupTtlMs } } : {}),
-            },
-          });
+          specs.push(createJobSpec({ alert, group, target: target.name, priority, source, receivedAt }, target, deps));
         }
       }
       if (unrouted.length > 0) deps.metrics.alertsUnrouted.inc(unrouted.length);

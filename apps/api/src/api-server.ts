@@ -2,6 +2,8 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { Registry } from 'prom-client';
 import {
+  BreakerRegistry,
+  KyselyDeadLetterRepository,
   PublishingQueues,
   Releasers,
   createApiMetrics,
@@ -16,7 +18,7 @@ import {
 } from '@herald/core';
 import { createAlertIntake } from './alert-intake';
 import { createApp } from './app';
-import { registerQueueDepthGauge } from './queue-depth-gauge';
+import { registerDeadLetterGauge, registerQueueDepthGauge } from './scrape-gauges';
 
 const REDIS_START_WAIT_MS = 5000;
 
@@ -52,6 +54,10 @@ export async function startApi(config: HeraldConfig, targets: readonly TargetCon
   const queues = new PublishingQueues(redis, config.queuePrefix);
   releasers.add('queues', () => queues.close());
   registerQueueDepthGauge(registry, queues);
+  const dlq = new KyselyDeadLetterRepository(db);
+  registerDeadLetterGauge(registry, dlq);
+  // The API reads breakers and never changes them, so no transition listener.
+  const breakers = new BreakerRegistry(redis, config.queuePrefix, config.breaker);
 
   const intake = createAlertIntake({ queues, router: () => router, metrics, maxAttempts: config.delivery.maxAttempts, dedupTtlMs: config.dedupTtlMs });
   let draining = false;
@@ -60,6 +66,9 @@ export async function startApi(config: HeraldConfig, targets: readonly TargetCon
     queues,
     redis,
     db,
+    dlq,
+    breakers,
+    maxAttempts: config.delivery.maxAttempts,
     registry,
     metrics,
     router: () => router,

@@ -2,19 +2,24 @@ import express, { type Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import type { Registry } from 'prom-client';
-import type { ApiMetrics, HeraldDatabase, Logger, PublishingQueues, Router as TargetRouter } from '@herald/core';
+import type { ApiMetrics, BreakerRegistry, DeadLetterRepository, HeraldDatabase, Logger, PublishingQueues, Router as TargetRouter } from '@herald/core';
 import type { AlertIntake } from './alert-intake';
 import { errorHandler, HttpError, notFoundHandler } from './http-errors';
 import { requestMetrics } from './request-metrics';
 import { healthRoutes } from './routes/health-routes';
 import { ingestRoutes } from './routes/ingest-routes';
+import { deadLetterRoutes } from './routes/dead-letter-routes';
 import { jobRoutes } from './routes/job-routes';
+import { targetRoutes } from './routes/target-routes';
 
 export interface AppDeps {
   readonly intake: AlertIntake;
   readonly queues: PublishingQueues;
   readonly redis: Redis;
   readonly db: Kysely<HeraldDatabase>;
+  readonly dlq: DeadLetterRepository;
+  readonly breakers: BreakerRegistry;
+  readonly maxAttempts: number;
   readonly registry: Registry;
   readonly metrics: ApiMetrics;
   readonly router: () => TargetRouter;
@@ -41,14 +46,10 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(healthRoutes(deps));
   app.use(ingestRoutes({ intake: deps.intake, apiToken: deps.apiToken }));
-  app.use(
-    jobRoutes({
-      queues: deps.queues,
-      mode: () => (deps.router().targets.length > 0 ? 'publishing' : 'metrics-only'),
-      targetCount: () => deps.router().targets.length,
-      tokens: [deps.apiToken, deps.adminToken],
-    }),
-  );
+  const readers = [deps.apiToken, deps.adminToken];
+  app.use(jobRoutes({ queues: deps.queues, dlq: deps.dlq, breakers: deps.breakers, router: deps.router, tokens: readers }));
+  app.use(deadLetterRoutes(deps));
+  app.use(targetRoutes({ router: deps.router, breakers: deps.breakers, tokens: readers }));
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));

@@ -36,6 +36,12 @@ export class NotFoundError extends HttpError {
   }
 }
 
+export class ConflictError extends HttpError {
+  constructor(message: string) {
+    super(409, 'conflict', message);
+  }
+}
+
 /**
  * A dependency (Redis, PostgreSQL) cannot be reached. Answered 503 with Retry-After,
  * which makes Alertmanager retry the notification instead of dropping it.
@@ -57,6 +63,26 @@ export async function withRedis<T>(call: () => Promise<T>): Promise<T> {
     return await call();
   } catch (error) {
     throw new ServiceUnavailableError('redis', error);
+  }
+}
+
+/**
+ * SQLSTATE classes that mean PostgreSQL is unreachable or unwilling right now: connection
+ * exceptions (08), insufficient resources (53), operator intervention such as a shutdown
+ * (57). Any other SQLSTATE is a bug in a query and stays a 500.
+ */
+const UNAVAILABLE_SQLSTATE = /^(08|53|57)/;
+
+/** Runs a PostgreSQL call, turning "cannot reach the database" into a 503 the client may retry. */
+export async function withDatabase<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof HttpError) throw error;
+    const code = (error as { code?: unknown }).code;
+    const sqlState = typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+    if (sqlState && !UNAVAILABLE_SQLSTATE.test(sqlState)) throw error;
+    throw new ServiceUnavailableError('postgresql', error);
   }
 }
 

@@ -1,8 +1,13 @@
 import { performance } from 'node:perf_hooks';
-import { UnrecoverableError } from 'bullmq';
+import { DelayedError, UnrecoverableError } from 'bullmq';
 import {
+  RetryableDeliveryError,
   classifyError,
+  coerceError,
+  describeFailure,
   formatFor,
+  type BreakerRegistry,
+  type DeadLetterRepository,
   type DeliveryReceipt,
   type HttpDelivery,
   type Logger,
@@ -12,36 +17,52 @@ import {
   type WorkerMetrics,
 } from '@herald/core';
 
+/** A probe holds a half-open breaker for the target's timeout plus this. */
+const PROBE_LEASE_MARGIN_MS = 5000;
+/** Parked jobs come back spread over up to this much, not all in the same millisecond. */
+const PARK_SPREAD_MS = 1000;
+
 export interface DeliveryProcessorDeps {
   /** The live target set. */
   readonly router: () => Router;
   readonly http: HttpDelivery;
+  readonly breakers: BreakerRegistry;
+  readonly dlq: DeadLetterRepository;
   readonly metrics: WorkerMetrics;
   readonly logger: Logger;
 }
 
+export type Deliver = (job: PublishJob, token: string) => Promise<DeliveryReceipt>;
+
 /**
- * The delivery processor takes one job (one alert for one target), formats it for the
- * target and sends it. A permanent failure throws UnrecoverableError so BullMQ stops at
- * once; any other failure is rethrown for BullMQ to retry with Herald's backoff.
+ * The delivery processor takes one job (one alert for one target) through the target's
+ * circuit breaker, formats it and sends it. An open breaker parks the job (delayed,
+ * no attempt spent). A permanent failure throws UnrecoverableError so BullMQ fails the
+ * job at once; any other failure throws RetryableDeliveryError for BullMQ to retry with
+ * Herald's backoff. Jobs that fail for good reach the DLQ through the sweeper.
  */
-export function createDeliveryProcessor(deps: DeliveryProcessorDeps): (job: PublishJob) => Promise<DeliveryReceipt> {
+export function createDeliveryProcessor(deps: DeliveryProcessorDeps): Deliver {
   const { metrics } = deps;
 
-  return async function deliver(job) {
+  return async function deliver(job, token) {
     const { data } = job;
-    if (job.attemptsMade === 0 && job.processedOn) {
+    if (job.attemptsMade === 0 && job.attemptsStarted <= 1 && job.processedOn) {
       metrics.jobWait.observe({ priority: data.priority }, Math.max(0, job.processedOn - job.timestamp) / 1000);
     }
     const target = deps.router().get(data.target);
-    if (!target) {
-      return failPermanently(job, `target "${data.target}" is not configured on this worker`);
-    }
+    if (!target) return failPermanently(job, `target "${data.target}" is not configured`);
     let request: OutboundRequest;
     try {
       request = formatFor(data.alert, data.group, target);
     } catch (error) {
-      return failPermanently(job, `cannot format the alert for ${target.type}: ${(error as Error).message}`);
+      return failPermanently(job, `cannot format the alert for ${target.type}: ${coerceError(error).message}`);
+    }
+
+    const admission = await deps.breakers.admit(target.name, target.timeoutMs + PROBE_LEASE_MARGIN_MS);
+    if (!admission.allowed) {
+      metrics.jobsParked.inc({ target: target.name, reason: 'breaker_open' });
+      await job.moveToDelayed(admission.retryAt + Math.floor(Math.random() * PARK_SPREAD_MS), token);
+      throw new DelayedError();
     }
 
     const started = performance.now();
@@ -49,30 +70,54 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): (job: Publ
       const { httpStatus } = await deps.http.send(request, target.timeoutMs, { 'x-herald-job-id': job.id! });
       const durationMs = performance.now() - started;
       metrics.deliveryDuration.observe({ target: target.name, outcome: 'success' }, durationMs / 1000);
+      await recordBreaker(target.name, admission, 'success');
       metrics.jobsCompleted.inc({ priority: data.priority, target: target.name });
       metrics.jobE2e.observe({ priority: data.priority }, Math.max(0, Date.now() - data.receivedAt) / 1000);
+      if (data.replayOf) await recordReplay(data.replayOf, target.name);
       return { httpStatus, durationMs: Math.round(durationMs) };
     } catch (error) {
-      const { type, httpStatus } = classifyError(error);
+      const classification = classifyError(error);
+      const { type, httpStatus } = classification;
       metrics.deliveryDuration.observe({ target: target.name, outcome: type }, (performance.now() - started) / 1000);
-      const message = `${type}: ${(error as Error).message}`;
+      // A permanent failure means the target answered: it is up, whatever the request's fault.
+      await recordBreaker(target.name, admission, type === 'permanent' ? 'success' : 'failure');
+      const detail = coerceError(error).message;
       const final = type === 'permanent' || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       const log = deps.logger.child({ jobId: job.id, target: target.name, errorType: type, httpStatus, attempt: job.attemptsMade + 1 });
       if (final) {
         metrics.jobsFailed.inc({ priority: data.priority, target: target.name, error_type: type });
-        log.warn('delivery failed for good', { error: message });
+        log.warn('delivery failed for good', { error: detail });
       } else {
         metrics.jobRetries.inc({ target: target.name, error_type: type });
-        log.info('delivery failed, will retry', { error: message });
+        log.info('delivery failed, will retry', { error: detail });
       }
-      if (type === 'permanent') throw new UnrecoverableError(message);
-      throw Object.assign(new Error(message), { cause: error });
+      if (type === 'permanent') throw new UnrecoverableError(describeFailure(type, httpStatus, detail));
+      throw new RetryableDeliveryError(classification, detail);
     }
   };
+
+  /** Breaker bookkeeping must never turn a delivered alert into a failed job. */
+  async function recordBreaker(target: string, admission: Parameters<BreakerRegistry['record']>[1], outcome: 'success' | 'failure') {
+    try {
+      await deps.breakers.record(target, admission, outcome);
+    } catch (error) {
+      deps.logger.warn('could not record the breaker outcome', { target, error: coerceError(error).message });
+    }
+  }
+
+  /** Best effort: the delivery happened whatever PostgreSQL says. */
+  async function recordReplay(entryId: string, target: string) {
+    metrics.dlqReplays.inc({ target, result: 'succeeded' });
+    try {
+      await deps.dlq.recordReplayResult(entryId, 'succeeded');
+    } catch (error) {
+      deps.logger.warn('could not record a replay result', { dlqId: entryId, error: coerceError(error).message });
+    }
+  }
 
   function failPermanently(job: PublishJob, reason: string): never {
     metrics.jobsFailed.inc({ priority: job.data.priority, target: job.data.target, error_type: 'permanent' });
     deps.logger.warn('delivery failed for good', { jobId: job.id, target: job.data.target, errorType: 'permanent', error: reason });
-    throw new UnrecoverableError(`permanent: ${reason}`);
+    throw new UnrecoverableError(describeFailure('permanent', null, reason));
   }
 }

@@ -1,6 +1,7 @@
 import { DelayedError, WaitingError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
+  RetryableDeliveryError,
   backoffDelayMs,
   queueName,
   type BackoffSettings,
@@ -24,7 +25,9 @@ export interface PriorityWorkersOptions {
   readonly backoff: BackoffSettings;
   /** How long a job's lock lasts without renewal; a crashed worker's jobs return after it. */
   readonly lockMs: number;
-  readonly deliver: (job: PublishJob) => Promise<DeliveryReceipt>;
+  readonly deliver: (job: PublishJob, token: string) => Promise<DeliveryReceipt>;
+  /** Called whenever an attempt fails, final or not. */
+  readonly onFailed: () => void;
   readonly metrics: WorkerMetrics;
   readonly logger: Logger;
 }
@@ -68,7 +71,7 @@ export async function startPriorityWorkers(options: PriorityWorkersOptions): Pro
         }
         options.metrics.activeJobs.inc();
         try {
-          const receipt = await options.deliver(job);
+          const receipt = await options.deliver(job, token!);
           held.hold(job.id!, release);
           return receipt;
         } catch (error) {
@@ -88,13 +91,23 @@ export async function startPriorityWorkers(options: PriorityWorkersOptions): Pro
         stalledInterval: options.lockMs,
         maxStalledCount: 2,
         autorun: false,
-        settings: { backoffStrategy: (attemptsMade: number) => backoffDelayMs(attemptsMade, options.backoff) },
+        settings: {
+          backoffStrategy: (attemptsMade: number, _type?: string, error?: Error) =>
+            backoffDelayMs(
+              attemptsMade,
+              options.backoff,
+              error instanceof RetryableDeliveryError ? { errorType: error.classification.type, retryAfterMs: error.classification.retryAfterMs } : {},
+            ),
+        },
       },
     );
     // BullMQ fetches this queue's next job in the same call that moves the finished one,
     // so holding the slot until then keeps it from going to a lower queue in between.
     worker.on('completed', (job) => held.release(job.id!));
-    worker.on('failed', (job) => job && held.release(job.id!));
+    worker.on('failed', (job) => {
+      if (job) held.release(job.id!);
+      options.onFailed();
+    });
     worker.on('error', (error) => options.logger.error('worker error', { queue: queueName(priority), error: error.message }));
     return worker;
   });
@@ -123,7 +136,7 @@ class HeldSlots {
   private readonly releases = new Map<string, () => void>();
 
   hold(jobId: string, release: () => void): void {
-    const fallback = setTimeout(() => this.release(jobId), RELEASE_FALLBACK_MS);
+    const fallback = setTimeout(() => this.release(jobId), RELEASE_FALLBACK_MS).unref();
     this.releases.set(jobId, () => {
       clearTimeout(fallback);
       release();

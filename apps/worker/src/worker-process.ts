@@ -1,7 +1,14 @@
 import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { Registry } from 'prom-client';
 import {
+  BREAKER_STATE_VALUE,
+  BreakerRegistry,
+  KyselyDeadLetterRepository,
+  PublishingQueues,
   Releasers,
+  coerceError,
+  createDatabase,
   createHttpDelivery,
   createRedisConnection,
   createRouter,
@@ -11,9 +18,15 @@ import {
   type Logger,
   type TargetConfig,
 } from '@herald/core';
+import { DeadLetterSweeper } from './dead-letter-sweeper';
 import { createDeliveryProcessor } from './delivery-processor';
 import { startMetricsServer } from './metrics-server';
 import { startPriorityWorkers } from './priority-workers';
+
+/** How often the sweeper looks for final failures unprompted, and retries while PostgreSQL is down. */
+const SWEEP_INTERVAL_MS = 5000;
+/** How often breaker states are re-read from Redis for `herald_breaker_state`. */
+const BREAKER_REFRESH_MS = 5000;
 
 export interface RunningWorker {
   /** Port of /metrics and /healthz. */
@@ -40,8 +53,34 @@ export async function startWorker(config: HeraldConfig, targets: readonly Target
   releasers.add('redis', async () => {
     await redis.quit().catch(() => redis.disconnect());
   });
+  const db = createDatabase(config.databaseUrl, { maxConnections: 4 });
+  releasers.add('database', () => db.destroy());
+  const dlq = new KyselyDeadLetterRepository(db);
+  const queues = new PublishingQueues(redis, config.queuePrefix);
+  releasers.add('queues', () => queues.close());
   const http = createHttpDelivery();
   releasers.add('http delivery', () => http.close());
+
+  const breakers = new BreakerRegistry(redis, config.queuePrefix, config.breaker, (target, to) => {
+    metrics.breakerTransitions.inc({ target, to });
+    metrics.breakerState.set({ target }, BREAKER_STATE_VALUE[to]);
+    logger.warn('circuit breaker changed state', { target, state: to });
+  });
+  const refreshBreakers = async () => {
+    try {
+      const views = await breakers.views(router.targets.map((t) => t.name));
+      for (const [target, view] of Object.entries(views)) metrics.breakerState.set({ target }, BREAKER_STATE_VALUE[view.state]);
+    } catch (error) {
+      logger.debug('could not read breaker states', { error: coerceError(error).message });
+    }
+  };
+  await refreshBreakers();
+  const breakerRefresh = setInterval(() => void refreshBreakers(), BREAKER_REFRESH_MS);
+  releasers.add('breaker refresh', () => clearInterval(breakerRefresh));
+
+  const sweeper = new DeadLetterSweeper({ queues, dlq, router: () => router, metrics, logger, intervalMs: SWEEP_INTERVAL_MS });
+  sweeper.start();
+  releasers.add('dead-letter sweeper', () => sweeper.stop());
 
   const workers = await startPriorityWorkers({
     connection: redis,
@@ -51,13 +90,14 @@ export async function startWorker(config: HeraldConfig, targets: readonly Target
     priorityMaxWaitMs: config.priorityMaxWaitMs,
     backoff: { baseMs: config.delivery.backoffBaseMs, maxMs: config.delivery.backoffMaxMs },
     lockMs: config.worker.lockMs,
-    deliver: createDeliveryProcessor({ router: () => router, http, metrics, logger }),
+    deliver: createDeliveryProcessor({ router: () => router, http, breakers, dlq, metrics, logger }),
+    onFailed: () => sweeper.poke(),
     metrics,
     logger,
   });
   releasers.add('workers', () => workers.close());
 
-  let server;
+  let server: Server;
   try {
     server = await startMetricsServer({
       port: config.worker.metricsPort,
@@ -68,8 +108,7 @@ export async function startWorker(config: HeraldConfig, targets: readonly Target
     await releasers.releaseAll(logger);
     throw error;
   }
-  const metricsServer = server;
-  releasers.add('metrics server', () => new Promise<void>((resolve) => metricsServer.close(() => resolve())));
+  releasers.add('metrics server', () => new Promise<void>((resolve) => server.close(() => resolve())));
 
   const metricsPort = (server.address() as AddressInfo).port;
   logger.info('worker started', { queues: config.worker.queues, concurrency: config.worker.concurrency, metricsPort, mode, targets: targets.map((t) => t.name) });

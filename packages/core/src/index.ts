@@ -20,3 +20,8 @@ export * from './queue/publishing-queues';
 export * from './config/load-targets';
 export * from './runtime/process-lifecycle';
 export * from './delivery/classify-error';
+export * from './delivery/delivery-failure';
+export * from './breaker/breaker-registry';
+export * from './dead-letter/dead-letter-repository';
+export * from './dead-letter/kysely-dead-letter-repository';
+export * from './config/redact-target';

@@ -13,12 +13,12 @@ describe('backoffDelayMs', () => {
   const settings = { baseMs: 2000, maxMs: 30000 };
 
   it('When jitter is at its low end, then delays follow base·2^(attempt-1) capped at the maximum', () => {
-    expect([1, 2, 3, 4, 5, 6].map((attempt) => backoffDelayMs(attempt, settings, () => 0))).toEqual([2000, 4000, 8000, 16000, 30000, 30000]);
+    expect([1, 2, 3, 4, 5, 6].map((attempt) => backoffDelayMs(attempt, settings, {}, () => 0))).toEqual([2000, 4000, 8000, 16000, 30000, 30000]);
   });
 
   it('When jitter is at its high end, then a delay is at most 20% longer, never shorter', () => {
-    expect(backoffDelayMs(2, settings, () => 1)).toBe(4800);
-    expect(backoffDelayMs(10, settings, () => 0.999)).toBeLessThanOrEqual(36000);
+    expect(backoffDelayMs(2, settings, {}, () => 1)).toBe(4800);
+    expect(backoffDelayMs(10, settings, {}, () => 0.999)).toBeLessThanOrEqual(36000);
   });
 });
 

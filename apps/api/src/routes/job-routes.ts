@@ -1,8 +1,21 @@
 import { Router } from 'express';
 import Joi from 'joi';
-import { JOB_STATES, PRIORITIES, type JobState, type Mode, type Priority, type PublishJob, type PublishingQueues } from '@herald/core';
+import {
+  JOB_STATES,
+  PRIORITIES,
+  parseFailure,
+  type BreakerRegistry,
+  type DeadLetter,
+  type DeadLetterRepository,
+  type Mode,
+  type JobState,
+  type Priority,
+  type PublishJob,
+  type PublishingQueues,
+  type Router as TargetRouter,
+} from '@herald/core';
 import { requireBearer } from '../auth';
-import { NotFoundError, withRedis } from '../http-errors';
+import { NotFoundError, withDatabase, withRedis } from '../http-errors';
 import { validate } from '../validate';
 
 /** A job as the API shows it. */
@@ -20,7 +33,11 @@ export interface JobView {
   processedAt: string | null;
   finishedAt: string | null;
   lastError: string | null;
+  /** Class of the last failure: transient, permanent or unknown. */
+  lastErrorType: string | null;
   httpStatus: number | null;
+  /** Set once the job failed for good and its DLQ entry was written. */
+  dlqId: string | null;
 }
 
 const listQuerySchema = Joi.object({
@@ -35,23 +52,31 @@ const TARGET_SCAN = 1000;
 
 export interface JobRouteDeps {
   readonly queues: PublishingQueues;
-  readonly mode: () => Mode;
-  readonly targetCount: () => number;
+  readonly dlq: DeadLetterRepository;
+  readonly breakers: BreakerRegistry;
+  readonly router: () => TargetRouter;
   readonly tokens: readonly (string | undefined)[];
 }
 
 /** Read-only views of jobs and queues. */
 export function jobRoutes(deps: JobRouteDeps): Router {
   const router = Router();
-  router.use('/api/v1/publishing', requireBearer(deps.tokens));
+  const read = requireBearer(deps.tokens);
 
-  router.get('/api/v1/publishing/jobs/:id', async (req, res) => {
-    const job = await withRedis(() => deps.queues.getJob(req.params.id));
-    if (!job) throw new NotFoundError(`no job with id "${req.params.id}" (finished jobs are kept for 24 h)`);
-    res.json(toView(job, await withRedis(() => job.getState())));
+  router.get('/api/v1/publishing/jobs/:id', read, async (req, res) => {
+    const id = String(req.params.id);
+    const found = await withRedis(() => deps.queues.getJobWithState(id));
+    if (found) {
+      res.json(toView(found.job, found.state));
+      return;
+    }
+    // A job that failed for good left Redis once the DLQ had it.
+    const entry = await withDatabase(() => deps.dlq.getByJobId(id));
+    if (!entry) throw new NotFoundError(`no job with id "${id}" (finished jobs are kept for 24 h)`);
+    res.json(deadLetteredView(entry));
   });
 
-  router.get('/api/v1/publishing/jobs', async (req, res) => {
+  router.get('/api/v1/publishing/jobs', read, async (req, res) => {
     const query = validate<{ state?: JobState; priority?: Priority; target?: string; limit: number }>(listQuerySchema, req.query, 'query');
     const priorities = query.priority ? [query.priority] : PRIORITIES;
     const states = query.state ? [query.state] : JOB_STATES;
@@ -73,9 +98,16 @@ export function jobRoutes(deps: JobRouteDeps): Router {
     res.json({ jobs });
   });
 
-  router.get('/api/v1/publishing/stats', async (_req, res) => {
-    const queues = await withRedis(() => deps.queues.counts());
-    res.json({ mode: deps.mode(), targets: deps.targetCount(), queues });
+  router.get('/api/v1/publishing/stats', read, async (_req, res) => {
+    const targets = deps.router().targets;
+    const [queues, breakers] = await withRedis(() => Promise.all([deps.queues.counts(), deps.breakers.views(targets.map((t) => t.name))]));
+    // The DLQ part is best effort: queue depths matter most when PostgreSQL is the one down.
+    const dlq = await deps.dlq.stats().then(
+      ({ total, replayed }) => ({ total, replayed, unreplayed: total - replayed }),
+      () => null,
+    );
+    const mode: Mode = targets.length > 0 ? 'publishing' : 'metrics-only';
+    res.json({ mode, targets: targets.length, queues, breakers, dlq });
   });
 
   return router;
@@ -83,6 +115,7 @@ export function jobRoutes(deps: JobRouteDeps): Router {
 
 function toView(job: PublishJob, state: string): JobView {
   const receipt = job.returnvalue as { httpStatus?: number } | null;
+  const failure = job.failedReason ? parseFailure(job.failedReason) : null;
   return {
     id: job.id!,
     state,
@@ -96,7 +129,30 @@ function toView(job: PublishJob, state: string): JobView {
     createdAt: new Date(job.timestamp).toISOString(),
     processedAt: job.processedOn ? new Date(job.processedOn).toISOString() : null,
     finishedAt: job.finishedOn ? new Date(job.finishedOn).toISOString() : null,
-    lastError: job.failedReason || null,
-    httpStatus: receipt?.httpStatus ?? null,
+    lastError: failure?.detail ?? null,
+    lastErrorType: failure?.errorType ?? null,
+    httpStatus: receipt?.httpStatus ?? failure?.httpStatus ?? null,
+    dlqId: null,
+  };
+}
+
+function deadLetteredView(entry: DeadLetter): JobView {
+  return {
+    id: entry.jobId,
+    state: 'dead-lettered',
+    priority: entry.priority,
+    target: entry.targetName,
+    fingerprint: entry.fingerprint,
+    alertname: entry.alert.labels.alertname ?? null,
+    alertStatus: entry.alert.status,
+    attemptsMade: entry.attempts,
+    maxAttempts: entry.attempts,
+    createdAt: entry.createdAt,
+    processedAt: entry.lastAttemptAt,
+    finishedAt: entry.failedAt,
+    lastError: entry.errorMessage,
+    lastErrorType: entry.errorType,
+    httpStatus: entry.httpStatus,
+    dlqId: entry.id,
   };
 }

@@ -16,6 +16,11 @@ export function createModeGauge(registry: Registry) {
   };
 }
 
+/** `herald_dlq_replays_total{target,result}`: 'queued' counted by the API, the outcome by workers. */
+function createDlqReplaysCounter(registry: Registry) {
+  return new Counter({ name: 'herald_dlq_replays_total', help: 'DLQ entries replayed, by outcome', labelNames: ['target', 'result'], registers: [registry] });
+}
+
 /** The metrics the API owns. */
 export function createApiMetrics(registry: Registry) {
   collectDefaultMetrics({ register: registry });
@@ -25,6 +30,7 @@ export function createApiMetrics(registry: Registry) {
     alertsDeduplicated: new Counter({ name: 'herald_alerts_deduplicated_total', help: 'Alert deliveries dropped as repeats within DEDUP_TTL_MS', registers: [registry] }),
     alertsUnrouted: new Counter({ name: 'herald_alerts_unrouted_total', help: 'Alerts that matched no target', registers: [registry] }),
     jobsEnqueued: new Counter({ name: 'herald_jobs_enqueued_total', help: 'Jobs enqueued, one per alert and target', labelNames: ['priority', 'target'], registers: [registry] }),
+    dlqReplays: createDlqReplaysCounter(registry),
     httpRequestDuration: new Histogram({
       name: 'herald_http_request_duration_seconds',
       help: 'API request duration',
@@ -71,6 +77,21 @@ export function createWorkerMetrics(registry: Registry) {
       registers: [registry],
     }),
     activeJobs: new Gauge({ name: 'herald_worker_active_jobs', help: 'Deliveries in progress in this worker', registers: [registry] }),
+    jobsParked: new Counter({
+      name: 'herald_jobs_parked_total',
+      help: 'Jobs set aside without an attempt because their target could not take them',
+      labelNames: ['target', 'reason'],
+      registers: [registry],
+    }),
+    breakerState: new Gauge({ name: 'herald_breaker_state', help: 'Circuit breaker per target: 0 closed, 1 half-open, 2 open', labelNames: ['target'], registers: [registry] }),
+    breakerTransitions: new Counter({
+      name: 'herald_breaker_transitions_total',
+      help: 'Circuit breaker state changes made by this process',
+      labelNames: ['target', 'to'],
+      registers: [registry],
+    }),
+    dlqWrites: new Counter({ name: 'herald_dlq_writes_total', help: 'Jobs written to the dead-letter queue', labelNames: ['target', 'error_type'], registers: [registry] }),
+    dlqReplays: createDlqReplaysCounter(registry),
   };
 }
 export type WorkerMetrics = ReturnType<typeof createWorkerMetrics>;

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import type { JobsOptions } from 'bullmq';
 import type { Alert, GroupContext } from '../alert/alert';
+import type { TargetConfig } from '../config/target-config';
 import { isPriority, type Priority } from '../priority';
+import { BACKOFF_TYPE } from './backoff';
 
 /** Where an alert came from; the `source` label of `herald_alerts_received_total`. */
 export type AlertSource = 'alertmanager' | 'api' | 'replay';
@@ -18,6 +21,8 @@ export interface PublishJobData {
   readonly source: AlertSource;
   /** When the API accepted the alert (epoch ms): the start of end-to-end latency. */
   readonly receivedAt: number;
+  /** For a replay: the DLQ entry it replays, whose `replay_result` the worker records. */
+  readonly replayOf?: string;
 }
 
 /** The outcome a worker stores on a completed job. */
@@ -50,3 +55,29 @@ export function deduplicationId(target: string, alert: Alert): string {
 
 /** Completed jobs stay queryable this long, up to the count below per queue. */
 export const COMPLETED_JOB_RETENTION = { age: 24 * 60 * 60, count: 20_000 } as const;
+
+/** One job to add: its id is chosen by the caller and carries the priority. */
+export interface JobSpec {
+  readonly jobId: string;
+  readonly data: PublishJobData;
+  readonly opts: JobsOptions;
+}
+
+/**
+ * The job for one alert and one target, with Herald's retry settings. `dedupTtlMs` > 0
+ * drops a repeat of the same notification; replays pass 0, since repeating is their point.
+ */
+export function createJobSpec(data: PublishJobData, target: TargetConfig | undefined, settings: { maxAttempts: number; dedupTtlMs: number }): JobSpec {
+  return {
+    jobId: newJobId(data.priority),
+    data,
+    opts: {
+      attempts: target?.maxAttempts ?? settings.maxAttempts,
+      backoff: { type: BACKOFF_TYPE },
+      removeOnComplete: COMPLETED_JOB_RETENTION,
+      // Failed jobs leave Redis only once the DLQ holds them (the worker's sweeper removes them).
+      removeOnFail: false,
+      ...(settings.dedupTtlMs > 0 ? { deduplication: { id: deduplicationId(data.target, data.alert), ttl: settings.dedupTtlMs } } : {}),
+    },
+  };
+}

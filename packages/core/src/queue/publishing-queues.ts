@@ -1,16 +1,9 @@
-import { Queue, type Job, type JobsOptions } from 'bullmq';
+import { Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { PRIORITIES, type Priority } from '../priority';
-import { priorityOfJobId, queueName, type DeliveryReceipt, type PublishJobData } from './publish-job';
+import { priorityOfJobId, queueName, type DeliveryReceipt, type JobSpec, type PublishJobData } from './publish-job';
 
 export type PublishJob = Job<PublishJobData, DeliveryReceipt, string>;
-
-/** One job to add: its id is chosen by the caller and carries the priority. */
-export interface JobSpec {
-  readonly jobId: string;
-  readonly data: PublishJobData;
-  readonly opts: JobsOptions;
-}
 
 /** What became of one JobSpec: queued, or dropped as a repeat of a job already queued. */
 export type AddOutcome = { readonly queued: true; readonly jobId: string } | { readonly queued: false; readonly existingJobId: string };
@@ -69,6 +62,22 @@ export class PublishingQueues {
     const priority = priorityOfJobId(jobId);
     if (!priority) return undefined;
     return (await this.queues[priority].getJob(jobId)) ?? undefined;
+  }
+
+  /**
+   * A job with its state, read state first: a job finishing in between then shows its
+   * newer fields with a state read again, never a finished state with stale fields.
+   */
+  async getJobWithState(jobId: string): Promise<{ job: PublishJob; state: string } | undefined> {
+    const priority = priorityOfJobId(jobId);
+    if (!priority) return undefined;
+    const queue = this.queues[priority];
+    let state: string = await queue.getJobState(jobId);
+    if (state === 'unknown') return undefined;
+    const job = await queue.getJob(jobId);
+    if (!job) return undefined;
+    if (job.finishedOn && state !== 'completed' && state !== 'failed') state = await job.getState();
+    return { job, state };
   }
 
   /** Counts per state for each priority. */

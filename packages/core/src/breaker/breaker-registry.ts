@@ -1,0 +1,179 @@
+import type { Redis } from 'ioredis';
+
+export type BreakerState = 'closed' | 'half-open' | 'open';
+
+/** `herald_breaker_state` encodes states as numbers. */
+export const BREAKER_STATE_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2 };
+
+export interface BreakerSettings {
+  /** Consecutive transient/unknown failures that open the breaker. */
+  readonly failureThreshold: number;
+  /** How long it stays open before one probe may go through. */
+  readonly openMs: number;
+}
+
+/** May a request go to the target now? */
+export type Admission =
+  | { readonly allowed: true; readonly probe: boolean; readonly state: BreakerState; readonly failures: number }
+  | { readonly allowed: false; readonly state: BreakerState; /** When to ask again (epoch ms). */ readonly retryAt: number };
+
+/** What an attempt says about the target's health. */
+export type BreakerOutcome = 'success' | 'failure';
+
+export interface BreakerView {
+  readonly state: BreakerState;
+  readonly failures: number;
+  /** While open: when the breaker lets a probe through (ISO time). */
+  readonly openUntil: string | null;
+}
+
+/**
+ * While a probe is out, other requests ask again this soon: a probe takes milliseconds
+ * when the target is back, and its lease (the target's timeout plus a margin) only
+ * bounds how long a lost probe blocks the breaker.
+ */
+const PROBE_RECHECK_MS = 1000;
+
+/** Reported for every state change this process makes, for metrics and logs. */
+export type TransitionListener = (target: string, to: BreakerState) => void;
+
+/*
+ * State lives in one hash per target: state, failures, openUntil, probeUntil. A closed
+ * breaker with no failures has no key at all, so healthy targets cost no memory.
+ * Both scripts return { allowed/state..., transition } where transition is the new
+ * state when this call changed it, '' otherwise.
+ */
+const ADMIT = `
+local key = KEYS[1]
+local now = tonumber(ARGV[1])
+local lease = tonumber(ARGV[2])
+local recheck = tonumber(ARGV[3])
+local h = redis.call('HMGET', key, 'state', 'failures', 'openUntil', 'probeUntil')
+local state = h[1] or 'closed'
+if state == 'closed' then return {1, 0, state, tonumber(h[2] or '0'), 0, ''} end
+if state == 'open' then
+  local openUntil = tonumber(h[3] or '0')
+  if now < openUntil then return {0, openUntil, state, 0, 0, ''} end
+  redis.call('HSET', key, 'state', 'half-open', 'probeUntil', now + lease)
+  return {1, 0, 'half-open', 0, 1, 'half-open'}
+end
+local probeUntil = tonumber(h[4] or '0')
+if now < probeUntil then return {0, math.min(probeUntil, now + recheck), state, 0, 0, ''} end
+redis.call('HSET', key, 'probeUntil', now + lease)
+return {1, 0, state, 0, 1, ''}
+`;
+
+const RECORD = `
+local key = KEYS[1]
+local outcome = ARGV[1]
+local now = tonumber(ARGV[2])
+local threshold = tonumber(ARGV[3])
+local openMs = tonumber(ARGV[4])
+local probe = ARGV[5] == '1'
+local state = redis.call('HGET', key, 'state') or 'closed'
+if outcome == 'success' then
+  redis.call('DEL', key)
+  if state == 'closed' then return {'closed', ''} end
+  return {'closed', 'closed'}
+end
+if state == 'closed' then
+  local failures = redis.call('HINCRBY', key, 'failures', 1)
+  if failures >= threshold then
+    redis.call('HSET', key, 'state', 'open', 'openUntil', now + openMs)
+    return {'open', 'open'}
+  end
+  return {'closed', ''}
+end
+if state == 'half-open' and probe then
+  redis.call('HSET', key, 'state', 'open', 'openUntil', now + openMs)
+  redis.call('HDEL', key, 'probeUntil')
+  return {'open', 'open'}
+end
+return {state, ''}
+`;
+
+interface BreakerCommands {
+  heraldBreakerAdmit(key: string, now: number, leaseMs: number, recheckMs: number): Promise<[number, number, BreakerState, number, number, string]>;
+  heraldBreakerRecord(key: string, outcome: BreakerOutcome, now: number, threshold: number, openMs: number, probe: string): Promise<[BreakerState, string]>;
+}
+
+/**
+ * The BreakerRegistry holds one circuit breaker per target, in Redis, so every worker
+ * and the API see the same state. Closed → open after `failureThreshold` consecutive
+ * transient/unknown failures; open for `openMs`; then half-open, where exactly one probe
+ * at a time goes through (its lease expires if its worker dies); the probe's outcome
+ * closes or re-opens it. Permanent failures say the target is up, so they count as
+ * successes here.
+ */
+export class BreakerRegistry {
+  private readonly redis: Redis & BreakerCommands;
+
+  constructor(
+    redis: Redis,
+    private readonly prefix: string,
+    private readonly settings: BreakerSettings,
+    private readonly onTransition: TransitionListener = () => undefined,
+    private readonly now: () => number = Date.now,
+  ) {
+    if (!('heraldBreakerAdmit' in redis)) {
+      redis.defineCommand('heraldBreakerAdmit', { numberOfKeys: 1, lua: ADMIT });
+      redis.defineCommand('heraldBreakerRecord', { numberOfKeys: 1, lua: RECORD });
+    }
+    this.redis = redis as Redis & BreakerCommands;
+  }
+
+  /**
+   * Asks whether a request may go to `target`. A granted probe holds the half-open
+   * breaker for `leaseMs` (the target's timeout plus a margin).
+   */
+  async admit(target: string, leaseMs: number): Promise<Admission> {
+    const [allowed, retryAt, state, failures, probe, transition] = await this.redis.heraldBreakerAdmit(
+      this.key(target),
+      this.now(),
+      leaseMs,
+      Math.min(PROBE_RECHECK_MS, this.settings.openMs),
+    );
+    if (transition) this.onTransition(target, transition as BreakerState);
+    return allowed === 1 ? { allowed: true, probe: probe === 1, state, failures } : { allowed: false, state, retryAt };
+  }
+
+  /** Records an attempt's outcome. A success on a healthy breaker needs no Redis call at all. */
+  async record(target: string, admission: Admission, outcome: BreakerOutcome): Promise<void> {
+    if (outcome === 'success' && admission.allowed && admission.state === 'closed' && admission.failures === 0) return;
+    const probe = admission.allowed && admission.probe ? '1' : '0';
+    const [, transition] = await this.redis.heraldBreakerRecord(
+      this.key(target),
+      outcome,
+      this.now(),
+      this.settings.failureThreshold,
+      this.settings.openMs,
+      probe,
+    );
+    if (transition) this.onTransition(target, transition as BreakerState);
+  }
+
+  /** The breakers of these targets, read in one round trip. */
+  async views(targets: readonly string[]): Promise<Record<string, BreakerView>> {
+    if (targets.length === 0) return {};
+    const pipeline = this.redis.pipeline();
+    for (const target of targets) pipeline.hmget(this.key(target), 'state', 'failures', 'openUntil');
+    const results = (await pipeline.exec()) ?? [];
+    return Object.fromEntries(
+      targets.map((target, i) => {
+        const [error, values] = results[i] ?? [null, []];
+        if (error) throw error;
+        const [state, failures, openUntil] = values as (string | null)[];
+        const view: BreakerView = {
+          state: (state as BreakerState | null) ?? 'closed',
+          failures: Number(failures ?? 0),
+          openUntil: state === 'open' && openUntil ? new Date(Number(openUntil)).toISOString() : null,
+        };
+        return [target, view];
+      }),
+    );
+  }
+
+  private key(target: string): string {
+    return `${this.prefix}:breaker:${target}`;
+  }
+}
