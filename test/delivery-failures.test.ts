@@ -18,8 +18,8 @@ describe('delivery failures, the DLQ and replay', () => {
     const env = testEnv({ DATABASE_URL: databaseUrl, ADMIN_TOKEN: ADMIN.authorization.slice(7), BREAKER_FAILURE_THRESHOLD: '1000', ...overrides });
     const targets = targetsFrom(yaml, vars);
     const api = await harness.api(env, targets);
-    await harness.worker(env, targets);
-    return { url: api.url, queues: harness.queues(env) };
+    const worker = await harness.worker(env, targets);
+    return { url: api.url, workerMetricsUrl: `http://127.0.0.1:${worker.metricsPort}/metrics`, queues: harness.queues(env) };
   }
 
   async function sink(reply: (request: unknown, index: number) => Reply): Promise<TargetServer> {
@@ -207,5 +207,43 @@ describe('delivery failures, the DLQ and replay', () => {
     ]);
     const stats = await getJson(`${url}/api/v1/publishing/stats`, ADMIN);
     expect(stats.body).toMatchObject({ mode: 'publishing', targets: 1, breakers: { hidden: { state: 'closed' } }, dlq: { total: expect.any(Number) } });
+  });
+
+  it('When deliveries fail, dead-letter, replay and trip a breaker, then the metrics of each step move', async () => {
+    let answer = 400;
+    const target = await sink(() => ({ status: answer }));
+    const { url, workerMetricsUrl } = await system('targets:\n  - { name: metered, type: webhook, url: "${URL}" }\n', { URL: target.url }, {
+      BREAKER_FAILURE_THRESHOLD: '2',
+      BREAKER_OPEN_MS: '60000',
+      MAX_ATTEMPTS: '2',
+    });
+    const rejected = await deadLettered(await submit(url, 'metered', 'Rejected'));
+    answer = 200;
+    await postJson(`${url}/api/v1/publishing/dlq/${rejected.id}/replay`, {}, ADMIN);
+    await eventually(async () => ((await dlq.get(rejected.id))?.replayResult === 'succeeded' ? true : undefined), 'the replay to succeed');
+    answer = 503;
+    await deadLettered(await submit(url, 'metered', 'Unavailable'));
+    const breakerOpen = await eventually(async () => {
+      const { body } = await getJson(`${url}/api/v1/targets`, ADMIN);
+      return body.targets[0].breaker.state === 'open' ? body.targets[0].breaker : undefined;
+    }, 'the breaker to open');
+    expect(breakerOpen.openUntil).toEqual(expect.any(String));
+
+    const worker = (await getJson(workerMetricsUrl)).body as string;
+    expect(worker).toMatch(/^herald_jobs_failed_total\{priority="medium",target="metered",error_type="permanent"\} 1$/m);
+    expect(worker).toMatch(/^herald_jobs_failed_total\{priority="medium",target="metered",error_type="transient"\} 1$/m);
+    expect(worker).toMatch(/^herald_job_retries_total\{target="metered",error_type="transient"\} 1$/m);
+    expect(worker).toMatch(/^herald_dlq_writes_total\{target="metered",error_type="permanent"\} 1$/m);
+    expect(worker).toMatch(/^herald_dlq_writes_total\{target="metered",error_type="transient"\} 1$/m);
+    expect(worker).toMatch(/^herald_dlq_replays_total\{target="metered",result="succeeded"\} 1$/m);
+    expect(worker).toMatch(/^herald_delivery_duration_seconds_count\{target="metered",outcome="permanent"\} 1$/m);
+    expect(worker).toMatch(/^herald_delivery_duration_seconds_count\{target="metered",outcome="success"\} 1$/m);
+    expect(worker).toMatch(/^herald_breaker_transitions_total\{target="metered",to="open"\} 1$/m);
+    expect(worker).toMatch(/^herald_breaker_state\{target="metered"\} 2$/m);
+
+    const api = (await getJson(`${url}/metrics`)).body as string;
+    expect(api).toMatch(/^herald_dlq_replays_total\{target="metered",result="queued"\} 1$/m);
+    expect(api).toMatch(/^herald_dlq_entries\{replayed="true"\} 1$/m);
+    expect(api).toMatch(/^herald_dlq_entries\{replayed="false"\} 1$/m);
   });
 });
