@@ -25,3 +25,5 @@ export * from './breaker/breaker-registry';
 export * from './dead-letter/dead-letter-repository';
 export * from './dead-letter/kysely-dead-letter-repository';
 export * from './config/redact-target';
+export * from './formatters/template';
+export * from './formatters/alert-text';

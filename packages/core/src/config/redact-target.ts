@@ -1,14 +1,6 @@
-import type { TargetConfig, TargetType } from './target-config';
+import { ALWAYS_SECRET, type TargetConfig } from './target-config';
 
 export const REDACTED = '[redacted]';
-
-/**
- * Fields that hold a secret whatever their source: header values carry tokens, and
- * the services' webhook URLs and keys are credentials themselves.
- */
-const ALWAYS_SECRET: Record<TargetType, readonly string[]> = {
-  webhook: ['headers'],
-};
 
 /**
  * A target as it may be shown in API answers, logs and DLQ rows: every field that came

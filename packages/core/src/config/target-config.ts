@@ -1,10 +1,17 @@
 import Joi from 'joi';
+import { parseTemplate } from '../formatters/template';
 
 /** The target types Herald can publish to. Each has one formatter in `formatters/`. */
-export const TARGET_TYPES = ['webhook'] as const;
+export const TARGET_TYPES = ['webhook', 'slack', 'pagerduty', 'rootly', 'teams'] as const;
 export type TargetType = (typeof TARGET_TYPES)[number];
 
 export type LabelMatchers = Readonly<Record<string, string>>;
+
+/** At most `max` requests per `perMs` milliseconds to one target, shared by every worker. */
+export interface RateLimit {
+  readonly max: number;
+  readonly perMs: number;
+}
 
 interface TargetBase {
   /** Unique, `[a-z0-9-]`; also the `target` label of every metric. */
@@ -19,6 +26,12 @@ interface TargetBase {
   readonly timeoutMs: number;
   /** Delivery attempts before the DLQ; falls back to `MAX_ATTEMPTS`. */
   readonly maxAttempts?: number;
+  /** Requests allowed per window; defaults to the service's published limit (see DEFAULT_RATE_LIMITS). */
+  readonly rateLimit?: RateLimit;
+  /** Template of the message title, e.g. `{{ labels.alertname }} on {{ labels.instance }}`. */
+  readonly title?: string;
+  /** Template of the message text, e.g. `{{ annotations.summary }}`. */
+  readonly text?: string;
   /**
    * Paths of fields whose value came from `${VAR}` expansion. Those values are secrets:
    * they are redacted wherever a target is shown.
@@ -32,13 +45,76 @@ export interface WebhookTarget extends TargetBase {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-export type TargetConfig = WebhookTarget;
+/** A Slack incoming webhook. */
+export interface SlackTarget extends TargetBase {
+  readonly type: 'slack';
+  /** The incoming-webhook URL: itself a credential. */
+  readonly url: string;
+}
+
+/** PagerDuty Events API v2. */
+export interface PagerDutyTarget extends TargetBase {
+  readonly type: 'pagerduty';
+  /** The integration's routing key: a credential. */
+  readonly routingKey: string;
+  readonly url: string;
+}
+
+/** Rootly's alerts API. */
+export interface RootlyTarget extends TargetBase {
+  readonly type: 'rootly';
+  /** Bearer token for the API: a credential. */
+  readonly token: string;
+  readonly url: string;
+}
+
+/** Microsoft Teams through an incoming webhook or a Workflows (Power Automate) URL. */
+export interface TeamsTarget extends TargetBase {
+  readonly type: 'teams';
+  /** The webhook URL: itself a credential. */
+  readonly url: string;
+}
+
+export type TargetConfig = WebhookTarget | SlackTarget | PagerDutyTarget | RootlyTarget | TeamsTarget;
 
 export const DEFAULT_TARGET_TIMEOUT_MS = 5000;
+
+/**
+ * Fields that hold a secret whatever their source: header values carry tokens, and the
+ * services' webhook URLs and keys are credentials themselves.
+ */
+export const ALWAYS_SECRET: Record<TargetType, readonly string[]> = {
+  webhook: ['headers'],
+  slack: ['url'],
+  pagerduty: ['routingKey'],
+  rootly: ['token'],
+  teams: ['url'],
+};
+
+/**
+ * Limits that respect each service's published rate limit, used when a target sets none:
+ * Slack incoming webhooks about 1 message per second per webhook; PagerDuty Events v2 about
+ * 120 events per minute per routing key; Teams connectors 4 requests per second.
+ */
+export const DEFAULT_RATE_LIMITS: Partial<Record<TargetType, RateLimit>> = {
+  slack: { max: 1, perMs: 1000 },
+  pagerduty: { max: 120, perMs: 60_000 },
+  teams: { max: 4, perMs: 1000 },
+};
 
 const TARGET_NAME = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 const labelMatchers = Joi.object().pattern(/^[a-zA-Z_][a-zA-Z0-9_]*$/, Joi.string().allow(''));
 const httpUrl = Joi.string().uri({ scheme: ['http', 'https'] });
+const template = Joi.string()
+  .max(4096)
+  .custom((value: string, helpers) => {
+    try {
+      parseTemplate(value);
+      return value;
+    } catch (error) {
+      return helpers.message({ custom: `{{#label}} ${(error as Error).message}` });
+    }
+  });
 
 const targetBase = {
   name: Joi.string().pattern(TARGET_NAME).required().messages({
@@ -49,6 +125,9 @@ const targetBase = {
   exclude: labelMatchers,
   timeoutMs: Joi.number().integer().min(100).max(120_000).default(DEFAULT_TARGET_TIMEOUT_MS),
   maxAttempts: Joi.number().integer().min(1).max(100),
+  rateLimit: Joi.object({ max: Joi.number().integer().min(1).max(100_000).required(), perMs: Joi.number().integer().min(1).max(86_400_000).required() }),
+  title: template,
+  text: template,
 };
 
 /** One schema per target type; unknown fields are rejected so typos surface at load. */
@@ -59,6 +138,20 @@ export const targetSchemas: Record<TargetType, Joi.ObjectSchema> = {
     url: httpUrl.required(),
     headers: Joi.object().pattern(/^[A-Za-z0-9-]+$/, Joi.string()),
   }),
+  slack: Joi.object({ ...targetBase, type: Joi.string().valid('slack').required(), url: httpUrl.required() }),
+  pagerduty: Joi.object({
+    ...targetBase,
+    type: Joi.string().valid('pagerduty').required(),
+    routingKey: Joi.string().min(1).max(128).required(),
+    url: httpUrl.default('https://events.pagerduty.com/v2/enqueue'),
+  }),
+  rootly: Joi.object({
+    ...targetBase,
+    type: Joi.string().valid('rootly').required(),
+    token: Joi.string().min(1).max(512).required(),
+    url: httpUrl.default('https://api.rootly.com/v1/alerts'),
+  }),
+  teams: Joi.object({ ...targetBase, type: Joi.string().valid('teams').required(), url: httpUrl.required() }),
 };
 
 function assertRegExp(value: string): string {

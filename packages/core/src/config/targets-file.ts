@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { ConfigError } from '../errors';
-import { TARGET_TYPES, targetSchemas, type TargetConfig, type TargetType } from './target-config';
+import { DEFAULT_RATE_LIMITS, TARGET_TYPES, targetSchemas, type TargetConfig, type TargetType } from './target-config';
 
 const VARIABLE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
@@ -59,7 +59,8 @@ function parseTarget(raw: unknown, index: number, env: NodeJS.ProcessEnv, source
     const detail = error.details[0]!;
     throw new ConfigError(`${source}: ${where}.${detail.path.join('.')}: ${detail.message}`);
   }
-  return { ...value, secretFields } as TargetConfig;
+  const rateLimit = value.rateLimit ?? DEFAULT_RATE_LIMITS[type as TargetType];
+  return { ...value, ...(rateLimit ? { rateLimit } : {}), secretFields } as TargetConfig;
 }
 
 function describeTarget(raw: unknown, index: number): string {

@@ -1,4 +1,4 @@
-import { FormatError } from '../formatters/formatter';
+import { FormatError, type AnswerReader } from '../formatters/formatter';
 import { DeliveryTimeoutError, HttpStatusError, TransportError } from './delivery-errors';
 
 /**
@@ -37,10 +37,15 @@ const TRANSIENT_CODES = new Set([
   'UND_ERR_CONNECT_TIMEOUT',
 ]);
 
-/** Classifies a delivery failure by its type, status and error code; never by its message. */
-export function classifyError(error: unknown): Classification {
+/**
+ * Classifies a delivery failure by its type, status and error code, never by its
+ * message. A target's service may read its own answers first (`readAnswer`).
+ */
+export function classifyError(error: unknown, readAnswer?: AnswerReader): Classification {
   if (error instanceof HttpStatusError) {
-    const type = TRANSIENT_STATUSES.has(error.status) ? 'transient' : PERMANENT_STATUSES.has(error.status) ? 'permanent' : 'unknown';
+    const read = error.classifiedAs ?? readAnswer?.(error.status, error.body);
+    const byService = read && read !== 'success' ? read : undefined;
+    const type = byService ?? (TRANSIENT_STATUSES.has(error.status) ? 'transient' : PERMANENT_STATUSES.has(error.status) ? 'permanent' : 'unknown');
     return { type, httpStatus: error.status, retryAfterMs: error.retryAfterMs };
   }
   if (error instanceof DeliveryTimeoutError) return { type: 'transient', httpStatus: null, retryAfterMs: null };

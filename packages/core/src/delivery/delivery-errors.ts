@@ -1,3 +1,5 @@
+import type { ErrorType } from './classify-error';
+
 /**
  * A DeliveryError is a failed attempt to hand a request to a target. Its subclasses say
  * what happened in terms the classifier can read (a status, a system error code, a
@@ -7,16 +9,21 @@ export class DeliveryError extends Error {
   override readonly name: string = 'DeliveryError';
 }
 
-/** The target answered with a non-2xx status. */
+/**
+ * The target answered with a failure: a non-2xx status, or a 2xx whose body its service
+ * uses to report an error (then `classifiedAs` says what the service meant).
+ */
 export class HttpStatusError extends DeliveryError {
   override readonly name = 'HttpStatusError';
   constructor(
     readonly status: number,
     /** From a `Retry-After` header, when the target sent one. */
     readonly retryAfterMs: number | null,
-    bodySnippet: string,
+    /** The start of the answer's body. */
+    readonly body: string,
+    readonly classifiedAs?: ErrorType,
   ) {
-    super(`target answered HTTP ${status}${bodySnippet ? `: ${bodySnippet}` : ''}`);
+    super(`target answered HTTP ${status}${body ? `: ${body}` : ''}`);
   }
 }
 

@@ -1,5 +1,6 @@
 import { Agent, request } from 'undici';
 import type { OutboundRequest } from '../formatters/formatter';
+import type { ErrorType } from './classify-error';
 import { DeliveryTimeoutError, HttpStatusError, TransportError } from './delivery-errors';
 
 const MAX_ERROR_BODY = 512;
@@ -9,13 +10,16 @@ export interface DeliveryResult {
   readonly httpStatus: number;
 }
 
+/** Reads a 2xx answer the way the target's service means it (see AnswerReader). */
+type SuccessCheck = (status: number, body: string) => ErrorType | 'success' | undefined;
+
 /**
  * Sends formatted requests over kept-alive connections (one undici pool per target
  * origin). A non-2xx answer, a timeout or a connection failure rejects with a
  * DeliveryError subclass.
  */
 export interface HttpDelivery {
-  send(outbound: OutboundRequest, timeoutMs: number, extraHeaders?: Record<string, string>): Promise<DeliveryResult>;
+  send(outbound: OutboundRequest, timeoutMs: number, extraHeaders?: Record<string, string>, checkSuccess?: SuccessCheck): Promise<DeliveryResult>;
   close(): Promise<void>;
 }
 
@@ -23,7 +27,7 @@ export function createHttpDelivery(options: { connectionsPerOrigin?: number } = 
   const agent = new Agent({ connections: options.connectionsPerOrigin ?? 128, keepAliveTimeout: 10_000 });
 
   return {
-    async send(outbound, timeoutMs, extraHeaders) {
+    async send(outbound, timeoutMs, extraHeaders, checkSuccess) {
       let response;
       try {
         response = await request(outbound.url, {
@@ -37,19 +41,28 @@ export function createHttpDelivery(options: { connectionsPerOrigin?: number } = 
         throw toDeliveryError(error, timeoutMs);
       }
       if (response.statusCode >= 200 && response.statusCode < 300) {
-        await response.body.dump();
+        if (!checkSuccess) {
+          await response.body.dump();
+          return { httpStatus: response.statusCode };
+        }
+        const body = await readSnippet(response.body);
+        const verdict = checkSuccess(response.statusCode, body);
+        if (verdict && verdict !== 'success') throw new HttpStatusError(response.statusCode, null, body, verdict);
         return { httpStatus: response.statusCode };
       }
-      let snippet = '';
-      try {
-        snippet = (await response.body.text()).slice(0, MAX_ERROR_BODY).trim();
-      } catch {
-        // The status is what matters; a body cut short adds nothing to it.
-      }
-      throw new HttpStatusError(response.statusCode, parseRetryAfter(response.headers['retry-after']), snippet);
+      throw new HttpStatusError(response.statusCode, parseRetryAfter(response.headers['retry-after']), await readSnippet(response.body));
     },
     close: () => agent.close(),
   };
+}
+
+/** The start of an answer's body; a body cut short yields what arrived. */
+async function readSnippet(body: { text(): Promise<string> }): Promise<string> {
+  try {
+    return (await body.text()).slice(0, MAX_ERROR_BODY).trim();
+  } catch {
+    return '';
+  }
 }
 
 function toDeliveryError(error: unknown, timeoutMs: number): Error {

@@ -1,10 +1,11 @@
 import type { WebhookTarget } from '../config/target-config';
-import type { Formatter } from './formatter';
+import { titleOf, textOf } from './alert-text';
+import type { Formatter, TargetService } from './formatter';
 
 /**
  * The generic webhook: one JSON document per alert, shaped like Alertmanager's own
  * webhook but carrying a single alert, so receivers written for Alertmanager read it
- * with few changes.
+ * with few changes. `title` and `text` appear only when the target sets those templates.
  */
 export const formatWebhook: Formatter<WebhookTarget> = (alert, group, target) => ({
   method: 'POST',
@@ -16,6 +17,8 @@ export const formatWebhook: Formatter<WebhookTarget> = (alert, group, target) =>
     groupKey: group.groupKey,
     externalURL: group.externalURL,
     status: alert.status,
+    ...(target.title ? { title: titleOf(alert, target) } : {}),
+    ...(target.text ? { text: textOf(alert, target) } : {}),
     alert: {
       fingerprint: alert.fingerprint,
       status: alert.status,
@@ -27,3 +30,5 @@ export const formatWebhook: Formatter<WebhookTarget> = (alert, group, target) =>
     },
   }),
 });
+
+export const webhookService: TargetService<WebhookTarget> = { format: formatWebhook };
