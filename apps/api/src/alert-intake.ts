@@ -6,6 +6,7 @@ import {
   type ApiMetrics,
   type GroupContext,
   type JobSpec,
+  type Logger,
   type Mode,
   type Priority,
   type PublishingQueues,
@@ -43,6 +44,7 @@ export interface AlertIntakeDeps {
   /** The live target set; read per request so a reload takes effect at once. */
   readonly router: () => Router;
   readonly metrics: ApiMetrics;
+  readonly logger: Logger;
   readonly maxAttempts: number;
   readonly dedupTtlMs: number;
   readonly now?: () => number;
@@ -80,7 +82,11 @@ export function createAlertIntake(deps: AlertIntakeDeps): AlertIntake {
           specs.push(createJobSpec({ alert, group, target: target.name, priority, source, receivedAt }, target, deps));
         }
       }
-      if (unrouted.length > 0) deps.metrics.alertsUnrouted.inc(unrouted.length);
+      if (unrouted.length > 0) {
+        deps.metrics.alertsUnrouted.inc(unrouted.length);
+        const names = alerts.filter((alert) => unrouted.includes(alert.fingerprint)).map((alert) => alert.labels.alertname ?? alert.fingerprint);
+        deps.logger.warn('alerts matched no target and were not published', { count: unrouted.length, source, alerts: names.slice(0, 20) });
+      }
 
       // On failure nothing is acknowledged: the 503 makes Alertmanager send the batch again,
       // and deduplication keeps whatever did get queued from being queued twice.

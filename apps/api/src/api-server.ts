@@ -5,12 +5,13 @@ import {
   BreakerRegistry,
   KyselyDeadLetterRepository,
   PublishingQueues,
+  LiveTargets,
   Releasers,
   createApiMetrics,
   createDatabase,
   createRedisConnection,
-  createRouter,
   logConnectionState,
+  modeOf,
   waitForConnection,
   type HeraldConfig,
   type Logger,
@@ -36,12 +37,12 @@ export interface RunningApi {
  */
 export async function startApi(config: HeraldConfig, targets: readonly TargetConfig[], logger: Logger): Promise<RunningApi> {
   const releasers = new Releasers();
-  const router = createRouter(targets);
-  const mode = targets.length > 0 ? 'publishing' : 'metrics-only';
-
   const registry = new Registry();
   const metrics = createApiMetrics(registry);
-  metrics.setMode(mode);
+  const live = new LiveTargets(targets, { file: config.targetsFile, env: process.env, logger, onChange: (router) => metrics.setMode(modeOf(router)) });
+  metrics.setMode(modeOf(live.router));
+  releasers.add('targets watch', live.watch());
+  const router = () => live.router;
 
   const redis = createRedisConnection(config.redisUrl, 'producer', 'herald-api');
   logConnectionState(redis, logger);
@@ -59,7 +60,7 @@ export async function startApi(config: HeraldConfig, targets: readonly TargetCon
   // The API reads breakers and never changes them, so no transition listener.
   const breakers = new BreakerRegistry(redis, config.queuePrefix, config.breaker);
 
-  const intake = createAlertIntake({ queues, router: () => router, metrics, maxAttempts: config.delivery.maxAttempts, dedupTtlMs: config.dedupTtlMs });
+  const intake = createAlertIntake({ queues, router, metrics, logger, maxAttempts: config.delivery.maxAttempts, dedupTtlMs: config.dedupTtlMs });
   let draining = false;
   const app = createApp({
     intake,
@@ -71,7 +72,7 @@ export async function startApi(config: HeraldConfig, targets: readonly TargetCon
     maxAttempts: config.delivery.maxAttempts,
     registry,
     metrics,
-    router: () => router,
+    router,
     logger,
     apiToken: config.apiToken,
     adminToken: config.adminToken,
@@ -89,8 +90,8 @@ export async function startApi(config: HeraldConfig, targets: readonly TargetCon
   }
   releasers.add('http server', () => closeServer(server));
   const port = (server.address() as AddressInfo).port;
-  logger.info('api listening', { port, mode, targets: targets.map((t) => t.name) });
-  if (mode === 'metrics-only') logger.warn('no targets configured: metrics-only mode, alerts are counted but not published');
+  logger.info('api listening', { port, mode: modeOf(live.router), targets: live.router.targets.map((t) => t.name) });
+  if (modeOf(live.router) === 'metrics-only') logger.warn('no targets configured: metrics-only mode, alerts are counted but not published');
 
   return {
     url: `http://127.0.0.1:${port}`,

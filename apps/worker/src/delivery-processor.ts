@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { DelayedError, UnrecoverableError } from 'bullmq';
 import {
   RetryableDeliveryError,
+  answerReaderFor,
   classifyError,
   coerceError,
   describeFailure,
@@ -14,6 +15,7 @@ import {
   type OutboundRequest,
   type PublishJob,
   type Router,
+  type TargetRateLimiter,
   type WorkerMetrics,
 } from '@herald/core';
 
@@ -21,12 +23,15 @@ import {
 const PROBE_LEASE_MARGIN_MS = 5000;
 /** Parked jobs come back spread over up to this much, not all in the same millisecond. */
 const PARK_SPREAD_MS = 1000;
+/** A 429 without Retry-After still pauses its target this long. */
+const DEFAULT_THROTTLE_PAUSE_MS = 1000;
 
 export interface DeliveryProcessorDeps {
   /** The live target set. */
   readonly router: () => Router;
   readonly http: HttpDelivery;
   readonly breakers: BreakerRegistry;
+  readonly rateLimiter: TargetRateLimiter;
   readonly dlq: DeadLetterRepository;
   readonly metrics: WorkerMetrics;
   readonly logger: Logger;
@@ -36,8 +41,8 @@ export type Deliver = (job: PublishJob, token: string) => Promise<DeliveryReceip
 
 /**
  * The delivery processor takes one job (one alert for one target) through the target's
- * circuit breaker, formats it and sends it. An open breaker parks the job (delayed,
- * no attempt spent). A permanent failure throws UnrecoverableError so BullMQ fails the
+ * rate limit and circuit breaker, formats it and sends it. A job over the rate limit or
+ * behind an open breaker is parked (delayed, no attempt spent, no request). A permanent failure throws UnrecoverableError so BullMQ fails the
  * job at once; any other failure throws RetryableDeliveryError for BullMQ to retry with
  * Herald's backoff. Jobs that fail for good reach the DLQ through the sweeper.
  */
@@ -58,16 +63,20 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): Deliver {
       return failPermanently(job, `cannot format the alert for ${target.type}: ${coerceError(error).message}`);
     }
 
+    if (target.rateLimit) {
+      const waitMs = await deps.rateLimiter.acquire(target.name, target.rateLimit, job.id!);
+      if (waitMs > 0) return park(job, token, Date.now() + waitMs, target.name, 'rate_limited');
+    }
     const admission = await deps.breakers.admit(target.name, target.timeoutMs + PROBE_LEASE_MARGIN_MS);
     if (!admission.allowed) {
-      metrics.jobsParked.inc({ target: target.name, reason: 'breaker_open' });
-      await job.moveToDelayed(admission.retryAt + Math.floor(Math.random() * PARK_SPREAD_MS), token);
-      throw new DelayedError();
+      const reason = admission.state === 'closed' ? 'throttled' : 'breaker_open';
+      return park(job, token, admission.retryAt + Math.floor(Math.random() * PARK_SPREAD_MS), target.name, reason);
     }
 
+    const readAnswer = answerReaderFor(target);
     const started = performance.now();
     try {
-      const { httpStatus } = await deps.http.send(request, target.timeoutMs, { 'x-herald-job-id': job.id! });
+      const { httpStatus } = await deps.http.send(request, target.timeoutMs, { 'x-herald-job-id': job.id! }, readAnswer);
       const durationMs = performance.now() - started;
       metrics.deliveryDuration.observe({ target: target.name, outcome: 'success' }, durationMs / 1000);
       await recordBreaker(target.name, admission, 'success');
@@ -76,8 +85,9 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): Deliver {
       if (data.replayOf) await recordReplay(data.replayOf, target.name);
       return { httpStatus, durationMs: Math.round(durationMs) };
     } catch (error) {
-      const classification = classifyError(error);
+      const classification = classifyError(error, readAnswer);
       const { type, httpStatus } = classification;
+      if (httpStatus === 429) await slowDown(target.name, classification.retryAfterMs ?? DEFAULT_THROTTLE_PAUSE_MS);
       metrics.deliveryDuration.observe({ target: target.name, outcome: type }, (performance.now() - started) / 1000);
       // A permanent failure means the target answered: it is up, whatever the request's fault.
       await recordBreaker(target.name, admission, type === 'permanent' ? 'success' : 'failure');
@@ -95,6 +105,22 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): Deliver {
       throw new RetryableDeliveryError(classification, detail);
     }
   };
+
+  /** Sets a job aside until `until` without spending an attempt; BullMQ fetches the next one. */
+  async function park(job: PublishJob, token: string, until: number, target: string, reason: 'rate_limited' | 'breaker_open' | 'throttled'): Promise<never> {
+    metrics.jobsParked.inc({ target, reason });
+    await job.moveToDelayed(until, token);
+    throw new DelayedError();
+  }
+
+  /** The target said 429: every worker holds off it for the time it asked. */
+  async function slowDown(target: string, ms: number) {
+    try {
+      await deps.breakers.hold(target, ms);
+    } catch (error) {
+      deps.logger.warn('could not pause a throttled target', { target, error: coerceError(error).message });
+    }
+  }
 
   /** Breaker bookkeeping must never turn a delivered alert into a failed job. */
   async function recordBreaker(target: string, admission: Parameters<BreakerRegistry['record']>[1], outcome: 'success' | 'failure') {

@@ -6,14 +6,16 @@ import {
   BreakerRegistry,
   KyselyDeadLetterRepository,
   PublishingQueues,
+  LiveTargets,
   Releasers,
+  TargetRateLimiter,
   coerceError,
   createDatabase,
   createHttpDelivery,
   createRedisConnection,
-  createRouter,
   createWorkerMetrics,
   logConnectionState,
+  modeOf,
   type HeraldConfig,
   type Logger,
   type TargetConfig,
@@ -41,12 +43,12 @@ export interface RunningWorker {
  */
 export async function startWorker(config: HeraldConfig, targets: readonly TargetConfig[], logger: Logger): Promise<RunningWorker> {
   const releasers = new Releasers();
-  const router = createRouter(targets);
-  const mode = targets.length > 0 ? 'publishing' : 'metrics-only';
-
   const registry = new Registry();
   const metrics = createWorkerMetrics(registry);
-  metrics.setMode(mode);
+  const live = new LiveTargets(targets, { file: config.targetsFile, env: process.env, logger, onChange: (router) => metrics.setMode(modeOf(router)) });
+  metrics.setMode(modeOf(live.router));
+  releasers.add('targets watch', live.watch());
+  const router = () => live.router;
 
   const redis = createRedisConnection(config.redisUrl, 'consumer', 'herald-worker');
   logConnectionState(redis, logger);
@@ -68,7 +70,7 @@ export async function startWorker(config: HeraldConfig, targets: readonly Target
   });
   const refreshBreakers = async () => {
     try {
-      const views = await breakers.views(router.targets.map((t) => t.name));
+      const views = await breakers.views(router().targets.map((t) => t.name));
       for (const [target, view] of Object.entries(views)) metrics.breakerState.set({ target }, BREAKER_STATE_VALUE[view.state]);
     } catch (error) {
       logger.debug('could not read breaker states', { error: coerceError(error).message });
@@ -78,7 +80,7 @@ export async function startWorker(config: HeraldConfig, targets: readonly Target
   const breakerRefresh = setInterval(() => void refreshBreakers(), BREAKER_REFRESH_MS);
   releasers.add('breaker refresh', () => clearInterval(breakerRefresh));
 
-  const sweeper = new DeadLetterSweeper({ queues, dlq, router: () => router, metrics, logger, intervalMs: SWEEP_INTERVAL_MS });
+  const sweeper = new DeadLetterSweeper({ queues, dlq, router, metrics, logger, intervalMs: SWEEP_INTERVAL_MS });
   sweeper.start();
   releasers.add('dead-letter sweeper', () => sweeper.stop());
 
@@ -90,7 +92,7 @@ export async function startWorker(config: HeraldConfig, targets: readonly Target
     priorityMaxWaitMs: config.priorityMaxWaitMs,
     backoff: { baseMs: config.delivery.backoffBaseMs, maxMs: config.delivery.backoffMaxMs },
     lockMs: config.worker.lockMs,
-    deliver: createDeliveryProcessor({ router: () => router, http, breakers, dlq, metrics, logger }),
+    deliver: createDeliveryProcessor({ router, http, breakers, rateLimiter: new TargetRateLimiter(redis, config.queuePrefix), dlq, metrics, logger }),
     onFailed: () => sweeper.poke(),
     metrics,
     logger,
@@ -102,7 +104,7 @@ export async function startWorker(config: HeraldConfig, targets: readonly Target
     server = await startMetricsServer({
       port: config.worker.metricsPort,
       registry,
-      health: () => ({ mode, queues: config.worker.queues, concurrency: config.worker.concurrency, active: workers.slots.busy, redis: redis.status }),
+      health: () => ({ mode: modeOf(live.router), queues: config.worker.queues, concurrency: config.worker.concurrency, active: workers.slots.busy, redis: redis.status }),
     });
   } catch (error) {
     await releasers.releaseAll(logger);
@@ -111,8 +113,14 @@ export async function startWorker(config: HeraldConfig, targets: readonly Target
   releasers.add('metrics server', () => new Promise<void>((resolve) => server.close(() => resolve())));
 
   const metricsPort = (server.address() as AddressInfo).port;
-  logger.info('worker started', { queues: config.worker.queues, concurrency: config.worker.concurrency, metricsPort, mode, targets: targets.map((t) => t.name) });
-  if (mode === 'metrics-only') logger.warn('no targets configured: metrics-only mode, nothing will be published');
+  logger.info('worker started', {
+    queues: config.worker.queues,
+    concurrency: config.worker.concurrency,
+    metricsPort,
+    mode: modeOf(live.router),
+    targets: live.router.targets.map((t) => t.name),
+  });
+  if (modeOf(live.router) === 'metrics-only') logger.warn('no targets configured: metrics-only mode, nothing will be published');
 
   return { metricsPort, close: () => releasers.releaseAll(logger) };
 }

@@ -27,3 +27,5 @@ export * from './dead-letter/kysely-dead-letter-repository';
 export * from './config/redact-target';
 export * from './formatters/template';
 export * from './formatters/alert-text';
+export * from './rate-limit/target-rate-limiter';
+export * from './config/live-targets';

@@ -1,5 +1,6 @@
 import type { Labels } from './alert/alert';
 import type { TargetConfig } from './config/target-config';
+import type { Mode } from './observability/metrics';
 
 /**
  * A Router decides which targets get an alert, from each target's `match` (equality),
@@ -50,4 +51,9 @@ function accepts({ match, matchRe, exclude }: CompiledTarget, labels: Labels): b
   for (const [name, pattern] of matchRe) if (!pattern.test(labels[name] ?? '')) return false;
   for (const [name, value] of exclude) if (labels[name] === value) return false;
   return true;
+}
+
+/** Publishing when any target is configured; otherwise metrics-only. */
+export function modeOf(router: Router): Mode {
+  return router.targets.length > 0 ? 'publishing' : 'metrics-only';
 }

@@ -1,4 +1,4 @@
-import { ConfigError, loadEnvConfig, parseTargets } from '@herald/core';
+import { ConfigError, loadEnvConfig, parseTargets, renderTemplate } from '@herald/core';
 
 const base = { DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/herald' };
 
@@ -63,9 +63,35 @@ describe('parseTargets', () => {
     ['targets:\n  - { name: a, type: webhook, url: "http://x", colour: red }\n', 'targets[0] (a).colour'],
     ['targets:\n  - { name: a, type: webhook, url: "http://x" }\n  - { name: a, type: webhook, url: "http://y" }\n', 'used twice'],
     ['targets: [unclosed\n', 'invalid YAML'],
+    ['targets:\n  - { name: a, type: webhook, url: "http://x", title: "{{ labels.alertname" }\n', 'targets[0] (a).title'],
+    ['targets:\n  - { name: a, type: webhook, url: "http://x", text: "{{ secrets.token }}" }\n', 'targets[0] (a).text'],
+    ['targets:\n  - { name: a, type: pagerduty, routingKey: "short" }\n', 'targets[0] (a).routingKey'],
+    ['targets:\n  - { name: a, type: slack, url: "http://x", rateLimit: { max: 0, perMs: 1000 } }\n', 'targets[0] (a).rateLimit.max'],
     ['hooks: []\n', 'top-level "targets:"'],
   ])('When the file is wrong (%#), then the error says %s', (yaml, message) => {
     expect(() => parseTargets(yaml, {})).toThrow(message);
+  });
+
+  it('When a target sets no rate limit, then its service\'s published limit applies; its own wins when set', () => {
+    const [slack, pd, hook, own] = parseTargets(
+      `targets:
+  - { name: s, type: slack, url: "https://hooks.slack.com/services/T/B/X" }
+  - { name: p, type: pagerduty, routingKey: "0123456789abcdef0123456789abcdef" }
+  - { name: w, type: webhook, url: "http://x" }
+  - { name: o, type: slack, url: "https://hooks.slack.com/services/T/B/Y", rateLimit: { max: 10, perMs: 60000 } }
+`,
+      {},
+    );
+    expect(slack!.rateLimit).toEqual({ max: 1, perMs: 1000 });
+    expect(pd).toMatchObject({ rateLimit: { max: 120, perMs: 60_000 }, url: 'https://events.pagerduty.com/v2/enqueue' });
+    expect(hook!.rateLimit).toBeUndefined();
+    expect(own!.rateLimit).toEqual({ max: 10, perMs: 60_000 });
+  });
+
+  it('When a template names fields, then it renders them, missing ones as nothing', () => {
+    const [target] = parseTargets('targets:\n  - { name: a, type: webhook, url: "http://x", title: "{{ labels.alertname }} on {{labels.instance}} ({{ status }}){{ annotations.none }}" }\n', {});
+    const alert = { fingerprint: 'f', status: 'firing' as const, labels: { alertname: 'Down', instance: 'db-1' }, annotations: {}, startsAt: '2026-01-01T00:00:00Z', endsAt: null, generatorURL: null };
+    expect(renderTemplate(target!.title!, alert)).toBe('Down on db-1 (firing)');
   });
 
   it('When the file is empty or lists no targets, then there are none (metrics-only mode)', () => {

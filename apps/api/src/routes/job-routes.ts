@@ -3,11 +3,11 @@ import Joi from 'joi';
 import {
   JOB_STATES,
   PRIORITIES,
+  modeOf,
   parseFailure,
   type BreakerRegistry,
   type DeadLetter,
   type DeadLetterRepository,
-  type Mode,
   type JobState,
   type Priority,
   type PublishJob,
@@ -106,8 +106,7 @@ export function jobRoutes(deps: JobRouteDeps): Router {
       ({ total, replayed }) => ({ total, replayed, unreplayed: total - replayed }),
       () => null,
     );
-    const mode: Mode = targets.length > 0 ? 'publishing' : 'metrics-only';
-    res.json({ mode, targets: targets.length, queues, breakers, dlq });
+    res.json({ mode: modeOf(deps.router()), targets: targets.length, queues, breakers, dlq });
   });
 
   return router;

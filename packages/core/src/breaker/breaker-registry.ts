@@ -48,6 +48,8 @@ local key = KEYS[1]
 local now = tonumber(ARGV[1])
 local lease = tonumber(ARGV[2])
 local recheck = tonumber(ARGV[3])
+local held = tonumber(redis.call('GET', KEYS[2]) or '0')
+if now < held then return {0, held, 'closed', 0, 0, ''} end
 local h = redis.call('HMGET', key, 'state', 'failures', 'openUntil', 'probeUntil')
 local state = h[1] or 'closed'
 if state == 'closed' then return {1, 0, state, tonumber(h[2] or '0'), 0, ''} end
@@ -61,6 +63,13 @@ local probeUntil = tonumber(h[4] or '0')
 if now < probeUntil then return {0, math.min(probeUntil, now + recheck), state, 0, 0, ''} end
 redis.call('HSET', key, 'probeUntil', now + lease)
 return {1, 0, state, 0, 1, ''}
+`;
+
+/* KEYS: hold; ARGV: until (epoch ms), ms. Extends a hold, never shortens it. */
+const HOLD = `
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
+return 1
 `;
 
 const RECORD = `
@@ -93,7 +102,8 @@ return {state, ''}
 `;
 
 interface BreakerCommands {
-  heraldBreakerAdmit(key: string, now: number, leaseMs: number, recheckMs: number): Promise<[number, number, BreakerState, number, number, string]>;
+  heraldBreakerAdmit(key: string, hold: string, now: number, leaseMs: number, recheckMs: number): Promise<[number, number, BreakerState, number, number, string]>;
+  heraldBreakerHold(hold: string, until: number, ms: number): Promise<number>;
   heraldBreakerRecord(key: string, outcome: BreakerOutcome, now: number, threshold: number, openMs: number, probe: string): Promise<[BreakerState, string]>;
 }
 
@@ -103,7 +113,8 @@ interface BreakerCommands {
  * transient/unknown failures; open for `openMs`; then half-open, where exactly one probe
  * at a time goes through (its lease expires if its worker dies); the probe's outcome
  * closes or re-opens it. Permanent failures say the target is up, so they count as
- * successes here.
+ * successes here. A target that answers 429 is also held for the time it asked, by
+ * every worker.
  */
 export class BreakerRegistry {
   private readonly redis: Redis & BreakerCommands;
@@ -116,7 +127,8 @@ export class BreakerRegistry {
     private readonly now: () => number = Date.now,
   ) {
     if (!('heraldBreakerAdmit' in redis)) {
-      redis.defineCommand('heraldBreakerAdmit', { numberOfKeys: 1, lua: ADMIT });
+      redis.defineCommand('heraldBreakerAdmit', { numberOfKeys: 2, lua: ADMIT });
+      redis.defineCommand('heraldBreakerHold', { numberOfKeys: 1, lua: HOLD });
       redis.defineCommand('heraldBreakerRecord', { numberOfKeys: 1, lua: RECORD });
     }
     this.redis = redis as Redis & BreakerCommands;
@@ -129,12 +141,23 @@ export class BreakerRegistry {
   async admit(target: string, leaseMs: number): Promise<Admission> {
     const [allowed, retryAt, state, failures, probe, transition] = await this.redis.heraldBreakerAdmit(
       this.key(target),
+      `${this.key(target)}:hold`,
       this.now(),
       leaseMs,
       Math.min(PROBE_RECHECK_MS, this.settings.openMs),
     );
     if (transition) this.onTransition(target, transition as BreakerState);
     return allowed === 1 ? { allowed: true, probe: probe === 1, state, failures } : { allowed: false, state, retryAt };
+  }
+
+  /**
+   * The target asked for a pause (429 with or without Retry-After): no worker sends to it
+   * for `ms`, whatever the breaker's state. The hold rides on the admit call every job
+   * makes anyway, so it costs nothing while unused.
+   */
+  async hold(target: string, ms: number): Promise<void> {
+    const duration = Math.max(1, Math.round(ms));
+    await this.redis.heraldBreakerHold(`${this.key(target)}:hold`, this.now() + duration, duration);
   }
 
   /** Records an attempt's outcome. A success on a healthy breaker needs no Redis call at all. */

@@ -94,11 +94,14 @@ export const ALWAYS_SECRET: Record<TargetType, readonly string[]> = {
 /**
  * Limits that respect each service's published rate limit, used when a target sets none:
  * Slack incoming webhooks about 1 message per second per webhook; PagerDuty Events v2 about
- * 120 events per minute per routing key; Teams connectors 4 requests per second.
+ * 120 events per minute per routing key; Rootly 50 alerts per minute per API key; Teams
+ * connectors 4 requests per second (Teams also caps 100 per hour: set `rateLimit` to that
+ * for a noisy channel, since one target has one window).
  */
 export const DEFAULT_RATE_LIMITS: Partial<Record<TargetType, RateLimit>> = {
   slack: { max: 1, perMs: 1000 },
   pagerduty: { max: 120, perMs: 60_000 },
+  rootly: { max: 50, perMs: 60_000 },
   teams: { max: 4, perMs: 1000 },
 };
 
@@ -142,7 +145,8 @@ export const targetSchemas: Record<TargetType, Joi.ObjectSchema> = {
   pagerduty: Joi.object({
     ...targetBase,
     type: Joi.string().valid('pagerduty').required(),
-    routingKey: Joi.string().min(1).max(128).required(),
+    // PagerDuty integration keys are 32 characters: a wrong one fails here, not at 3 a.m.
+    routingKey: Joi.string().length(32).required(),
     url: httpUrl.default('https://events.pagerduty.com/v2/enqueue'),
   }),
   rootly: Joi.object({

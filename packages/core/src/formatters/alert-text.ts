@@ -27,10 +27,17 @@ export function textOf(alert: Alert, target: TargetConfig): string {
   return parts.length > 0 ? parts.join('\n') : alertName(alert);
 }
 
-/** Cuts text to `max` characters, marking the cut with an ellipsis. */
+/**
+ * Cuts text to at most `max` UTF-16 units, marking the cut with an ellipsis. It never
+ * cuts between the two halves of a surrogate pair (an emoji, say), which would leave a
+ * broken character that some services reject.
+ */
 export function truncate(text: string, max: number): string {
   if (text.length <= max) return text;
-  return `${text.slice(0, Math.max(0, max - 1))}…`;
+  let end = Math.max(0, max - 1);
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return `${text.slice(0, end)}…`;
 }
 
 /** Links worth showing with an alert: its source graph and the runbook/dashboard annotations. */

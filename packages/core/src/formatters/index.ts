@@ -26,3 +26,8 @@ export function answerReaderFor(target: TargetConfig): AnswerReader | undefined 
 }
 
 export { FormatError, type AnswerReader, type Formatter, type OutboundRequest, type TargetService } from './formatter';
+export { pagerdutyService } from './pagerduty';
+export { rootlyService } from './rootly';
+export { slackService } from './slack';
+export { teamsService } from './teams';
+export { webhookService } from './webhook';
