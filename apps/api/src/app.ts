@@ -4,7 +4,9 @@ import type { Kysely } from 'kysely';
 import type { Registry } from 'prom-client';
 import type { ApiMetrics, BreakerRegistry, DeadLetterRepository, HeraldDatabase, Logger, PublishingQueues, Router as TargetRouter } from '@herald/core';
 import type { AlertIntake } from './alert-intake';
+import { requireAdminPage } from './auth';
 import { errorHandler, HttpError, notFoundHandler } from './http-errors';
+import { QUEUE_BOARD_PATH, queueBoard } from './queue-board';
 import { requestMetrics } from './request-metrics';
 import { healthRoutes } from './routes/health-routes';
 import { ingestRoutes } from './routes/ingest-routes';
@@ -50,6 +52,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(jobRoutes({ queues: deps.queues, dlq: deps.dlq, breakers: deps.breakers, router: deps.router, tokens: readers }));
   app.use(deadLetterRoutes(deps));
   app.use(targetRoutes({ router: deps.router, breakers: deps.breakers, tokens: readers }));
+  app.use(QUEUE_BOARD_PATH, requireAdminPage(deps.adminToken), queueBoard(deps.queues));
 
   app.use(notFoundHandler);
   app.use(errorHandler(deps.logger));

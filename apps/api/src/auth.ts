@@ -24,3 +24,24 @@ export function requireBearer(tokens: readonly (string | undefined)[]): RequestH
 function digest(token: string): Buffer {
   return createHash('sha256').update(token).digest();
 }
+
+/**
+ * Guards pages a browser opens (the queue UI): the admin token as a Bearer token or as a
+ * Basic-auth password, so a browser can prompt for it. Open when no token is configured.
+ */
+export function requireAdminPage(adminToken: string | undefined): RequestHandler {
+  if (!adminToken) return (_req, _res, next) => next();
+  const expected = digest(adminToken);
+  return (req, res, next) => {
+    const header = req.headers.authorization ?? '';
+    let presented: string | undefined;
+    if (header.startsWith('Bearer ')) presented = header.slice(7).trim();
+    if (header.startsWith('Basic ')) {
+      const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
+      presented = decoded.slice(decoded.indexOf(':') + 1);
+    }
+    if (presented !== undefined && timingSafeEqual(digest(presented), expected)) return next();
+    res.setHeader('WWW-Authenticate', 'Basic realm="Herald admin", charset="UTF-8"');
+    throw new UnauthorizedError();
+  };
+}

@@ -40,6 +40,19 @@ describe('the API at its edges', () => {
       expect((await getJson(`${url}/api/v1/publishing/stats`, { authorization: 'Bearer admin-token-0123456789' })).status).toBe(200);
     });
 
+    it('When the queue UI is opened, then it asks for the admin token and shows the three queues once given it', async () => {
+      const anonymous = await fetch(`${url}/admin/queues`);
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.headers.get('www-authenticate')).toContain('Basic');
+      expect((await fetch(`${url}/admin/queues`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
+      const basic = { authorization: `Basic ${Buffer.from('admin:admin-token-0123456789').toString('base64')}` };
+      const page = await fetch(`${url}/admin/queues`, { headers: basic });
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toContain('text/html');
+      const board = (await (await fetch(`${url}/admin/queues/api/queues`, { headers: basic })).json()) as { queues: { name: string }[] };
+      expect(board.queues.map((queue) => queue.name).sort()).toEqual(['publish-high', 'publish-low', 'publish-medium']);
+    });
+
     it('When probes and metrics are read, then they need no token', async () => {
       expect((await getJson(`${url}/healthz`)).status).toBe(200);
       expect((await getJson(`${url}/readyz`)).body).toEqual({ status: 'ready', checks: { redis: 'ok', postgres: 'ok' } });
