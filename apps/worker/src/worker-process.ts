@@ -16,8 +16,10 @@ import {
   createWorkerMetrics,
   logConnectionState,
   modeOf,
+  primeTargetMetrics,
   type HeraldConfig,
   type Logger,
+  type Router,
   type TargetConfig,
 } from '@herald/core';
 import { DeadLetterSweeper } from './dead-letter-sweeper';
@@ -45,8 +47,12 @@ export async function startWorker(config: HeraldConfig, targets: readonly Target
   const releasers = new Releasers();
   const registry = new Registry();
   const metrics = createWorkerMetrics(registry);
-  const live = new LiveTargets(targets, { file: config.targetsFile, env: process.env, logger, onChange: (router) => metrics.setMode(modeOf(router)) });
-  metrics.setMode(modeOf(live.router));
+  const onTargets = (router: Router) => {
+    metrics.setMode(modeOf(router));
+    primeTargetMetrics(metrics, router.targets.map((t) => t.name));
+  };
+  const live = new LiveTargets(targets, { file: config.targetsFile, env: process.env, logger, onChange: onTargets });
+  onTargets(live.router);
   releasers.add('targets watch', live.watch());
   const router = () => live.router;
 

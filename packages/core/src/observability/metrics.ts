@@ -95,3 +95,23 @@ export function createWorkerMetrics(registry: Registry) {
   };
 }
 export type WorkerMetrics = ReturnType<typeof createWorkerMetrics>;
+
+const PRIORITY_LABELS = ['high', 'medium', 'low'] as const;
+const ERROR_TYPE_LABELS = ['transient', 'permanent', 'unknown'] as const;
+
+/**
+ * Creates every failure series of these targets at zero. A labelled counter has no
+ * series until its first increment, and `rate()`/`increase()` cannot see that first
+ * increment, so without this a target's first failure, retry or DLQ write would never
+ * fire an alert.
+ */
+export function primeTargetMetrics(metrics: WorkerMetrics, targets: readonly string[]): void {
+  for (const target of targets) {
+    for (const error_type of ERROR_TYPE_LABELS) {
+      metrics.jobRetries.inc({ target, error_type }, 0);
+      metrics.dlqWrites.inc({ target, error_type }, 0);
+      for (const priority of PRIORITY_LABELS) metrics.jobsFailed.inc({ priority, target, error_type }, 0);
+    }
+    for (const priority of PRIORITY_LABELS) metrics.jobsCompleted.inc({ priority, target }, 0);
+  }
+}
