@@ -13,7 +13,8 @@ import {
   type Router,
   type TargetConfig,
 } from '@herald/core';
-import { ValidationError, withRedis } from './http-errors';
+import { LimitExceededError, QueueFullError, ValidationError, withRedis } from './http-errors';
+import type { QueueDepthGuard } from './queue-depth-guard';
 
 export interface AcceptedJob {
   readonly id: string;
@@ -47,6 +48,10 @@ export interface AlertIntakeDeps {
   readonly logger: Logger;
   readonly maxAttempts: number;
   readonly dedupTtlMs: number;
+  /** Jobs one request may create (MAX_FANOUT_PER_REQUEST). */
+  readonly maxFanout: number;
+  /** Which queues are over their depth limit. */
+  readonly depthGuard: Pick<QueueDepthGuard, 'isFull' | 'depth' | 'limit'>;
   readonly now?: () => number;
 }
 
@@ -60,6 +65,18 @@ export interface AlertIntake {
 
 export function createAlertIntake(deps: AlertIntakeDeps): AlertIntake {
   const now = deps.now ?? Date.now;
+
+  function queueFull(refused: JobSpec[]): QueueFullError {
+    const priorities = [...new Set(refused.map((spec) => spec.data.priority))];
+    for (const priority of priorities) deps.metrics.alertsRefused.inc({ priority }, refused.filter((spec) => spec.data.priority === priority).length);
+    return new QueueFullError(
+      `${refused.length} job(s) refused: the ${priorities.join(' and ')} queue is over its depth limit; the rest were queued; retry later`,
+      priorities.map((priority) => ({
+        path: `queues.${priority}`,
+        message: `${deps.depthGuard.depth(priority)} jobs waiting, limit QUEUE_MAX_DEPTH_${priority.toUpperCase()}=${deps.depthGuard.limit(priority)}`,
+      })),
+    );
+  }
 
   return {
     async accept(alerts, group, source, targetNames) {
@@ -88,14 +105,22 @@ export function createAlertIntake(deps: AlertIntakeDeps): AlertIntake {
         deps.logger.warn('alerts matched no target and were not published', { count: unrouted.length, source, alerts: names.slice(0, 20) });
       }
 
+      if (specs.length > deps.maxFanout) {
+        throw new LimitExceededError('fanout_too_large', `this request would create ${specs.length} jobs (alerts × targets), over MAX_FANOUT_PER_REQUEST (${deps.maxFanout})`);
+      }
+      // A full queue refuses only its own jobs: the rest are queued, the answer is 503, and
+      // when Alertmanager sends the batch again deduplication drops what was queued.
+      const refused = specs.filter((spec) => deps.depthGuard.isFull(spec.data.priority));
+      const queueing = refused.length > 0 ? specs.filter((spec) => !deps.depthGuard.isFull(spec.data.priority)) : specs;
+
       // On failure nothing is acknowledged: the 503 makes Alertmanager send the batch again,
       // and deduplication keeps whatever did get queued from being queued twice.
-      const outcomes = specs.length > 0 ? await withRedis(() => deps.queues.add(specs)) : [];
+      const outcomes = queueing.length > 0 ? await withRedis(() => deps.queues.add(queueing)) : [];
 
       const jobs: AcceptedJob[] = [];
       const deduplicated: DeduplicatedJob[] = [];
       outcomes.forEach((outcome, i) => {
-        const { data } = specs[i]!;
+        const { data } = queueing[i]!;
         if (outcome.queued) {
           jobs.push({ id: outcome.jobId, target: data.target, priority: data.priority, fingerprint: data.alert.fingerprint });
           deps.metrics.jobsEnqueued.inc({ priority: data.priority, target: data.target });
@@ -104,6 +129,7 @@ export function createAlertIntake(deps: AlertIntakeDeps): AlertIntake {
         }
       });
       if (deduplicated.length > 0) deps.metrics.alertsDeduplicated.inc(deduplicated.length);
+      if (refused.length > 0) throw queueFull(refused);
       return { mode: 'publishing', alerts: alerts.length, jobs, deduplicated, unrouted };
     },
   };

@@ -19,6 +19,7 @@ import {
 } from '@herald/core';
 import { createAlertIntake } from './alert-intake';
 import { createApp } from './app';
+import { QueueDepthGuard } from './queue-depth-guard';
 import { registerDeadLetterGauge, registerQueueDepthGauge } from './scrape-gauges';
 
 const REDIS_START_WAIT_MS = 5000;
@@ -60,7 +61,10 @@ export async function startApi(config: HeraldConfig, targets: readonly TargetCon
   // The API reads breakers and never changes them, so no transition listener.
   const breakers = new BreakerRegistry(redis, config.queuePrefix, config.breaker);
 
-  const intake = createAlertIntake({ queues, router, metrics, logger, maxAttempts: config.delivery.maxAttempts, dedupTtlMs: config.dedupTtlMs });
+  const depthGuard = new QueueDepthGuard(queues, config.maxDepth, logger);
+  depthGuard.start();
+  releasers.add('queue depth guard', () => depthGuard.stop());
+  const intake = createAlertIntake({ queues, router, metrics, logger, depthGuard, maxFanout: config.limits.fanoutPerRequest, maxAttempts: config.delivery.maxAttempts, dedupTtlMs: config.dedupTtlMs });
   let draining = false;
   const app = createApp({
     intake,
@@ -76,6 +80,7 @@ export async function startApi(config: HeraldConfig, targets: readonly TargetCon
     logger,
     apiToken: config.apiToken,
     adminToken: config.adminToken,
+    limits: config.limits,
     draining: () => draining,
   });
 

@@ -2,11 +2,21 @@ import express, { type Express } from 'express';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import type { Registry } from 'prom-client';
-import type { ApiMetrics, BreakerRegistry, DeadLetterRepository, HeraldDatabase, Logger, PublishingQueues, Router as TargetRouter } from '@herald/core';
+import type {
+  ApiMetrics,
+  BreakerRegistry,
+  DeadLetterRepository,
+  HeraldConfig,
+  HeraldDatabase,
+  Logger,
+  PublishingQueues,
+  Router as TargetRouter,
+} from '@herald/core';
 import type { AlertIntake } from './alert-intake';
 import { requireAdminPage } from './auth';
 import { errorHandler, HttpError, notFoundHandler } from './http-errors';
 import { QUEUE_BOARD_PATH, queueBoard } from './queue-board';
+import { requestId } from './request-id';
 import { requestMetrics } from './request-metrics';
 import { healthRoutes } from './routes/health-routes';
 import { ingestRoutes } from './routes/ingest-routes';
@@ -28,6 +38,7 @@ export interface AppDeps {
   readonly logger: Logger;
   readonly apiToken: string | undefined;
   readonly adminToken: string | undefined;
+  readonly limits: HeraldConfig['limits'];
   /** True once shutdown began: new requests get 503 and the connection is closed. */
   readonly draining: () => boolean;
 }
@@ -38,6 +49,7 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
 
+  app.use(requestId);
   app.use(requestMetrics(deps.metrics));
   app.use((_req, res, next) => {
     if (!deps.draining()) return next();
@@ -47,7 +59,7 @@ export function createApp(deps: AppDeps): Express {
   });
 
   app.use(healthRoutes(deps));
-  app.use(ingestRoutes({ intake: deps.intake, apiToken: deps.apiToken }));
+  app.use(ingestRoutes({ intake: deps.intake, apiToken: deps.apiToken, limits: deps.limits, metrics: deps.metrics }));
   const readers = [deps.apiToken, deps.adminToken];
   app.use(jobRoutes({ queues: deps.queues, dlq: deps.dlq, breakers: deps.breakers, router: deps.router, tokens: readers }));
   app.use(deadLetterRoutes(deps));

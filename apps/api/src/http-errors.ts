@@ -8,6 +8,9 @@ export interface ErrorDetail {
 
 /** An HttpError is an answer the client should get as `{ error: { code, message, details? } }`. */
 export class HttpError extends Error {
+  /** Sent as `Retry-After` (seconds): when the client should try again. */
+  readonly retryAfterSeconds: number | undefined = undefined;
+
   constructor(
     readonly status: number,
     readonly code: string,
@@ -47,7 +50,7 @@ export class ConflictError extends HttpError {
  * which makes Alertmanager retry the notification instead of dropping it.
  */
 export class ServiceUnavailableError extends HttpError {
-  readonly retryAfterSeconds = 5;
+  override readonly retryAfterSeconds = 5;
   constructor(
     readonly dependency: string,
     cause: unknown,
@@ -63,6 +66,25 @@ export async function withRedis<T>(call: () => Promise<T>): Promise<T> {
     return await call();
   } catch (error) {
     throw new ServiceUnavailableError('redis', error);
+  }
+}
+
+/** A request over one of Herald's limits; `code` names which. */
+export class LimitExceededError extends HttpError {
+  constructor(code: string, message: string) {
+    super(413, code, message);
+  }
+}
+
+/**
+ * Some alerts were refused because their queue is over its depth limit (the others were
+ * queued): a 503, so Alertmanager sends the batch again, and deduplication keeps the
+ * queued ones from being queued twice.
+ */
+export class QueueFullError extends HttpError {
+  override readonly retryAfterSeconds = 10;
+  constructor(message: string, details: readonly ErrorDetail[]) {
+    super(503, 'queue_full', message, details);
   }
 }
 
@@ -108,16 +130,16 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
     const httpError = toHttpError(error);
     if (!httpError) {
-      logger.error('request failed', { method: req.method, path: req.path, error: (error as Error)?.message, stack: (error as Error)?.stack });
-      res.status(500).json({ error: { code: 'internal_error', message: 'internal error' } });
+      logger.error('request failed', { method: req.method, path: req.path, requestId: res.locals.requestId, error: (error as Error)?.message, stack: (error as Error)?.stack });
+      res.status(500).json({ error: { code: 'internal_error', message: 'internal error', requestId: res.locals.requestId } });
       return;
     }
+    if (httpError.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(httpError.retryAfterSeconds));
     if (httpError instanceof ServiceUnavailableError) {
-      res.setHeader('Retry-After', String(httpError.retryAfterSeconds));
-      logger.warn('dependency unavailable', { dependency: httpError.dependency, method: req.method, path: req.path, cause: (httpError.cause as Error)?.message });
+      logger.warn('dependency unavailable', { dependency: httpError.dependency, method: req.method, path: req.path, requestId: res.locals.requestId, cause: (httpError.cause as Error)?.message });
     }
     res.status(httpError.status).json({
-      error: { code: httpError.code, message: httpError.message, ...(httpError.details ? { details: httpError.details } : {}) },
+      error: { code: httpError.code, message: httpError.message, ...(httpError.details ? { details: httpError.details } : {}), requestId: res.locals.requestId },
     });
   };
 }

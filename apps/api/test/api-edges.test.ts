@@ -2,7 +2,8 @@ import { LocalRedis } from '@herald/devstack/local-redis';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Harness, alertmanagerPayload, exitOf, getJson, postJson, targetsFrom, testEnv } from '../../../test/support/herald';
+import { eventually } from '../../../test/support/eventually';
+import { Harness, alertmanagerPayload, exitOf, getJson, jobSpec, postJson, targetsFrom, testEnv } from '../../../test/support/herald';
 
 const webhookPath = '/api/v1/webhooks/alertmanager';
 const targets = targetsFrom('targets:\n  - { name: sink, type: webhook, url: "http://127.0.0.1:9/never" }\n');
@@ -71,7 +72,7 @@ describe('the API at its edges', () => {
 
     it('When the body is not JSON, then 400 invalid_json', async () => {
       const response = await send('{"version": "4",');
-      expect(response).toEqual({ status: 400, body: { error: { code: 'invalid_json', message: expect.any(String) } } });
+      expect(response).toEqual({ status: 400, body: { error: { code: 'invalid_json', message: expect.any(String), requestId: expect.any(String) } } });
     });
 
     it('When the content type is not JSON, then 400 unsupported_media_type', async () => {
@@ -117,6 +118,67 @@ describe('the API at its edges', () => {
       const response = await getJson(`${url}/api/v1/publishing/jobs?state=exploded&limit=9999`);
       expect(response.status).toBe(400);
       expect(response.body.error.details.map((d: { path: string }) => d.path)).toEqual(['state', 'limit']);
+    });
+  });
+
+  describe('limits and backpressure', () => {
+    it('When a webhook carries more alerts than MAX_ALERTS_PER_WEBHOOK, then 413 too_many_alerts names the limit and nothing is queued', async () => {
+      const { url } = await harness.api(testEnv({ MAX_ALERTS_PER_WEBHOOK: '3' }), targets);
+      const many = alertmanagerPayload([1, 2, 3, 4].map((n) => ({ labels: { alertname: `A${n}` } })));
+      const response = await postJson(`${url}${webhookPath}`, many);
+      expect(response.status).toBe(413);
+      expect(response.body.error).toMatchObject({ code: 'too_many_alerts', message: expect.stringContaining('MAX_ALERTS_PER_WEBHOOK (3)') });
+      expect((await postJson(`${url}${webhookPath}`, alertmanagerPayload([{ labels: { alertname: 'One' } }]))).status).toBe(202);
+    });
+
+    it('When an alert has too many labels or a request would fan out too far, then the answer names the limit', async () => {
+      const { url } = await harness.api(testEnv({ MAX_LABELS_PER_ALERT: '2', MAX_FANOUT_PER_REQUEST: '2' }), targets);
+      const labelled = await postJson(`${url}${webhookPath}`, alertmanagerPayload([{ labels: { alertname: 'A', a: '1', b: '2' } }]));
+      expect(labelled.status).toBe(400);
+      expect(labelled.body.error.details[0]).toEqual({ path: 'alerts[0].labels', message: '"alerts[0].labels" has more than 2 labels (MAX_LABELS_PER_ALERT)' });
+      const wide = await postJson(`${url}${webhookPath}`, alertmanagerPayload([1, 2, 3].map((n) => ({ labels: { alertname: `W${n}` } }))));
+      expect(wide.status).toBe(413);
+      expect(wide.body.error).toMatchObject({ code: 'fanout_too_large', message: expect.stringContaining('MAX_FANOUT_PER_REQUEST (2)') });
+    });
+
+    it('When Alertmanager truncated a webhook, then the alerts it left out are counted', async () => {
+      const { url } = await harness.api(testEnv(), targets);
+      await postJson(`${url}${webhookPath}`, alertmanagerPayload([{ labels: { alertname: 'A' } }], { truncatedAlerts: 7 }));
+      expect((await getJson(`${url}/metrics`)).body).toMatch(/^herald_alerts_truncated_total 7$/m);
+    });
+
+    it('When the low queue is over its depth limit, then low alerts get 503 with Retry-After while high ones are still queued', async () => {
+      const env = testEnv({ QUEUE_MAX_DEPTH_LOW: '2' });
+      const { url } = await harness.api(env, targets);
+      const queues = harness.queues(env);
+      await queues.add([jobSpec('low', 'backlog-1'), jobSpec('low', 'backlog-2')]);
+      const mixed = alertmanagerPayload([
+        { labels: { alertname: 'Info', severity: 'info' }, fingerprint: 'low-1' },
+        { labels: { alertname: 'Page', severity: 'critical' }, fingerprint: 'high-1' },
+      ]);
+      const refused = await eventually(async () => {
+        const response = await postJson(`${url}${webhookPath}`, mixed);
+        return response.status === 503 ? response : undefined;
+      }, 'the depth guard to see the full low queue', 5000);
+      expect(refused.headers.get('retry-after')).toBe('10');
+      // The guard reads depths every 500 ms, so an attempt before it noticed may have queued one more.
+      expect(refused.body.error).toMatchObject({ code: 'queue_full', details: [{ path: 'queues.low', message: expect.stringMatching(/^[23] jobs waiting, limit QUEUE_MAX_DEPTH_LOW=2$/) }] });
+      expect((await queues.counts()).high.waiting).toBe(1);
+      expect((await getJson(`${url}/metrics`)).body).toMatch(/^herald_alerts_refused_total\{priority="low"\} [1-9]/m);
+      // Alertmanager's resend: the high alert is a repeat, the low one still waits for room.
+      const again = await postJson(`${url}${webhookPath}`, mixed);
+      expect(again.status).toBe(503);
+      expect((await queues.counts()).high.waiting).toBe(1);
+    });
+
+    it('When a request carries an X-Request-Id, then the answer echoes it; otherwise it gets a new one', async () => {
+      const { url } = await harness.api(testEnv(), targets);
+      const echoed = await fetch(`${url}/healthz`, { headers: { 'x-request-id': 'am-1234.abc' } });
+      expect(echoed.headers.get('x-request-id')).toBe('am-1234.abc');
+      const made = await fetch(`${url}/api/v1/nope`, { headers: { 'x-request-id': 'not valid because spaces' } });
+      const id = made.headers.get('x-request-id');
+      expect(id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(((await made.json()) as { error: { requestId: string } }).error.requestId).toBe(id);
     });
   });
 

@@ -19,45 +19,61 @@ const timestamp = Joi.string()
   .messages({ 'any.invalid': '{{#label}} must be an RFC 3339 timestamp, e.g. 2024-05-01T12:00:00Z' });
 const url = Joi.string().allow('').max(4096);
 
-const alertmanagerAlert = Joi.object({
-  status: status.required(),
-  labels: labels.min(1).required(),
-  annotations: annotations.default({}),
-  startsAt: timestamp.required(),
-  endsAt: timestamp.allow('', null),
-  generatorURL: url.allow(null),
-  fingerprint: Joi.string().max(128).allow(''),
-}).unknown(true);
+/** Limits that shape the schemas; the defaults are those of `loadEnvConfig`. */
+export interface AlertSchemaLimits {
+  readonly labelsPerAlert: number;
+}
 
 /**
- * Alertmanager's webhook payload, version 4. Unknown keys are accepted and fields that
- * vary by Alertmanager version (`truncatedAlerts`, `notification_reason`,
- * `routeLabels`) are optional, so a newer Alertmanager is never turned away.
+ * The request schemas, built once per process for its limits:
+ * - `webhook` is Alertmanager's webhook payload, version 4. Unknown keys are accepted and
+ *   fields that vary by Alertmanager version (`truncatedAlerts`, `notification_reason`,
+ *   `routeLabels`) are optional, so a newer Alertmanager is never turned away.
+ * - `submit` is a direct submission of one alert, optionally naming its targets.
  */
-export const alertmanagerWebhookSchema = Joi.object({
-  version: Joi.string().valid('4').required(),
-  groupKey: Joi.string().allow('').max(8192).required(),
-  truncatedAlerts: Joi.number().integer().min(0),
-  status: status.required(),
-  receiver: Joi.string().allow('').max(1024).required(),
-  groupLabels: Joi.object().pattern(/.*/, Joi.string().allow('')).default({}),
-  commonLabels: Joi.object().pattern(/.*/, Joi.string().allow('')).default({}),
-  commonAnnotations: Joi.object().pattern(/.*/, Joi.string().allow('')).default({}),
-  externalURL: url.default(''),
-  alerts: Joi.array().items(alertmanagerAlert).min(1).required(),
-}).unknown(true);
+export function createAlertSchemas(limits: AlertSchemaLimits): { webhook: Joi.ObjectSchema; submit: Joi.ObjectSchema } {
+  const limitedLabels = labels.min(1).max(limits.labelsPerAlert).messages({ 'object.max': `{{#label}} has more than ${limits.labelsPerAlert} labels (MAX_LABELS_PER_ALERT)` });
+  const alertmanagerAlert = Joi.object({
+    status: status.required(),
+    labels: limitedLabels.required(),
+    annotations: annotations.default({}),
+    startsAt: timestamp.required(),
+    endsAt: timestamp.allow('', null),
+    generatorURL: url.allow(null),
+    fingerprint: Joi.string().max(128).allow(''),
+  }).unknown(true);
 
-/** A direct submission of one alert, optionally naming the targets to publish to. */
-export const submitRequestSchema = Joi.object({
-  status: status.default('firing'),
-  labels: labels.min(1).required(),
-  annotations: annotations.default({}),
-  startsAt: timestamp,
-  endsAt: timestamp.allow(null),
-  generatorURL: url.allow(null),
-  fingerprint: Joi.string().max(128),
-  targets: Joi.array().items(Joi.string().max(64)).min(1).unique(),
-});
+  const webhook = Joi.object({
+    version: Joi.string().valid('4').required(),
+    groupKey: Joi.string().allow('').max(8192).required(),
+    truncatedAlerts: Joi.number().integer().min(0),
+    status: status.required(),
+    receiver: Joi.string().allow('').max(1024).required(),
+    groupLabels: Joi.object().pattern(/.*/, Joi.string().allow('')).default({}),
+    commonLabels: Joi.object().pattern(/.*/, Joi.string().allow('')).default({}),
+    commonAnnotations: Joi.object().pattern(/.*/, Joi.string().allow('')).default({}),
+    externalURL: url.default(''),
+    alerts: Joi.array().items(alertmanagerAlert).min(1).required(),
+  }).unknown(true);
+
+  const submit = Joi.object({
+    status: status.default('firing'),
+    labels: limitedLabels.required(),
+    annotations: annotations.default({}),
+    startsAt: timestamp,
+    endsAt: timestamp.allow(null),
+    generatorURL: url.allow(null),
+    fingerprint: Joi.string().max(128),
+    targets: Joi.array().items(Joi.string().max(64)).min(1).max(100).unique(),
+  });
+  return { webhook, submit };
+}
+
+const defaultSchemas = createAlertSchemas({ labelsPerAlert: 100 });
+/** Alertmanager's webhook payload with the default limits. */
+export const alertmanagerWebhookSchema = defaultSchemas.webhook;
+/** A direct submission with the default limits. */
+export const submitRequestSchema = defaultSchemas.submit;
 
 export interface AlertmanagerAlert {
   status: AlertStatus;

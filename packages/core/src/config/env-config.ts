@@ -46,6 +46,20 @@ export interface HeraldConfig {
   readonly dedupTtlMs: number;
   /** BullMQ key prefix (`QUEUE_PREFIX`). */
   readonly queuePrefix: string;
+  readonly limits: {
+    /** Alerts one webhook may carry (`MAX_ALERTS_PER_WEBHOOK`); Alertmanager's `max_alerts` should stay below it. */
+    readonly alertsPerWebhook: number;
+    /** Labels one alert may carry (`MAX_LABELS_PER_ALERT`). */
+    readonly labelsPerAlert: number;
+    /** Jobs (alerts × targets) one request may create (`MAX_FANOUT_PER_REQUEST`). */
+    readonly fanoutPerRequest: number;
+  };
+  /**
+   * Queue depth (waiting + delayed) past which new alerts of that priority are refused
+   * with 503 (`QUEUE_MAX_DEPTH_HIGH|MEDIUM|LOW`). High's is the largest by default, so it
+   * is the last queue to refuse.
+   */
+  readonly maxDepth: Readonly<Record<Priority, number>>;
   readonly logLevel: string;
 }
 
@@ -73,6 +87,12 @@ const schema = Joi.object({
   PRIORITY_MAX_WAIT_MS: positiveInt(1, 86_400_000).default(30000),
   DEDUP_TTL_MS: Joi.number().integer().min(0).max(86_400_000).default(60000),
   QUEUE_PREFIX: Joi.string().pattern(/^[A-Za-z0-9_{}.-]+$/).default('herald'),
+  MAX_ALERTS_PER_WEBHOOK: positiveInt(1, 100_000).default(1000),
+  MAX_LABELS_PER_ALERT: positiveInt(1, 1000).default(100),
+  MAX_FANOUT_PER_REQUEST: positiveInt(1, 1_000_000).default(10_000),
+  QUEUE_MAX_DEPTH_HIGH: positiveInt(1, 100_000_000).default(1_000_000),
+  QUEUE_MAX_DEPTH_MEDIUM: positiveInt(1, 100_000_000).default(500_000),
+  QUEUE_MAX_DEPTH_LOW: positiveInt(1, 100_000_000).default(250_000),
   LOG_LEVEL: Joi.string().valid('error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly').default('info'),
 })
   .unknown(true)
@@ -113,6 +133,12 @@ export function loadEnvConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Hera
     priorityMaxWaitMs: value.PRIORITY_MAX_WAIT_MS,
     dedupTtlMs: value.DEDUP_TTL_MS,
     queuePrefix: value.QUEUE_PREFIX,
+    limits: {
+      alertsPerWebhook: value.MAX_ALERTS_PER_WEBHOOK,
+      labelsPerAlert: value.MAX_LABELS_PER_ALERT,
+      fanoutPerRequest: value.MAX_FANOUT_PER_REQUEST,
+    },
+    maxDepth: { high: value.QUEUE_MAX_DEPTH_HIGH, medium: value.QUEUE_MAX_DEPTH_MEDIUM, low: value.QUEUE_MAX_DEPTH_LOW },
     logLevel: value.LOG_LEVEL,
   };
 }

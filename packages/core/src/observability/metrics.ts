@@ -29,6 +29,17 @@ export function createApiMetrics(registry: Registry) {
     alertsReceived: new Counter({ name: 'herald_alerts_received_total', help: 'Alerts accepted, by source', labelNames: ['source'], registers: [registry] }),
     alertsDeduplicated: new Counter({ name: 'herald_alerts_deduplicated_total', help: 'Alert deliveries dropped as repeats within DEDUP_TTL_MS', registers: [registry] }),
     alertsUnrouted: new Counter({ name: 'herald_alerts_unrouted_total', help: 'Alerts that matched no target', registers: [registry] }),
+    alertsTruncated: new Counter({
+      name: 'herald_alerts_truncated_total',
+      help: 'Alerts Alertmanager left out of webhooks (truncatedAlerts, from its max_alerts)',
+      registers: [registry],
+    }),
+    alertsRefused: new Counter({
+      name: 'herald_alerts_refused_total',
+      help: 'Jobs refused with 503 because their queue was over its depth limit',
+      labelNames: ['priority'],
+      registers: [registry],
+    }),
     jobsEnqueued: new Counter({ name: 'herald_jobs_enqueued_total', help: 'Jobs enqueued, one per alert and target', labelNames: ['priority', 'target'], registers: [registry] }),
     dlqReplays: createDlqReplaysCounter(registry),
     httpRequestDuration: new Histogram({

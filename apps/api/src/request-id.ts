@@ -1,0 +1,17 @@
+import { randomUUID } from 'node:crypto';
+import type { RequestHandler } from 'express';
+
+const ACCEPTABLE = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Gives every request an id: the caller's `X-Request-Id` when it is a sane token, a new
+ * UUID otherwise. It is sent back in the `X-Request-Id` header and error bodies, and
+ * logged with every line about the request, so a client's report finds its log lines.
+ */
+export const requestId: RequestHandler = (req, res, next) => {
+  const offered = req.get('x-request-id');
+  const id = offered && ACCEPTABLE.test(offered) ? offered : randomUUID();
+  res.locals.requestId = id;
+  res.setHeader('X-Request-Id', id);
+  next();
+};
