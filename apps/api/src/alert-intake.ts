@@ -60,7 +60,7 @@ export interface AlertIntakeDeps {
  * gives it a priority and enqueues one job per (alert, target), deduplicating repeats.
  */
 export interface AlertIntake {
-  accept(alerts: readonly Alert[], group: GroupContext, source: AlertSource, targetNames?: readonly string[]): Promise<IntakeResult>;
+  accept(alerts: readonly Alert[], group: GroupContext, source: AlertSource, options?: { targetNames?: readonly string[]; requestId?: string }): Promise<IntakeResult>;
 }
 
 export function createAlertIntake(deps: AlertIntakeDeps): AlertIntake {
@@ -79,9 +79,9 @@ export function createAlertIntake(deps: AlertIntakeDeps): AlertIntake {
   }
 
   return {
-    async accept(alerts, group, source, targetNames) {
+    async accept(alerts, group, source, options = {}) {
       const router = deps.router();
-      const explicitTargets = targetNames && resolveTargets(router, targetNames);
+      const explicitTargets = options.targetNames && resolveTargets(router, options.targetNames);
       deps.metrics.alertsReceived.inc({ source }, alerts.length);
 
       if (router.targets.length === 0) {
@@ -102,7 +102,7 @@ export function createAlertIntake(deps: AlertIntakeDeps): AlertIntake {
       if (unrouted.length > 0) {
         deps.metrics.alertsUnrouted.inc(unrouted.length);
         const names = alerts.filter((alert) => unrouted.includes(alert.fingerprint)).map((alert) => alert.labels.alertname ?? alert.fingerprint);
-        deps.logger.warn('alerts matched no target and were not published', { count: unrouted.length, source, alerts: names.slice(0, 20) });
+        deps.logger.warn('alerts matched no target and were not published', { count: unrouted.length, source, alerts: names.slice(0, 20), requestId: options.requestId });
       }
 
       if (specs.length > deps.maxFanout) {

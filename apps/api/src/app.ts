@@ -1,4 +1,5 @@
 import express, { type Express } from 'express';
+import helmet from 'helmet';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import type { Registry } from 'prom-client';
@@ -49,6 +50,9 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
 
+  // Protective headers on every answer; the default CSP also suits the queue UI, which
+  // loads only its own scripts.
+  app.use(helmet());
   app.use(requestId);
   app.use(requestMetrics(deps.metrics));
   app.use((_req, res, next) => {

@@ -171,6 +171,17 @@ describe('the API at its edges', () => {
       expect((await queues.counts()).high.waiting).toBe(1);
     });
 
+    it('When any answer is sent, then it carries protective headers and no X-Powered-By', async () => {
+      const { url } = await harness.api(testEnv(), targets);
+      for (const path of ['/healthz', '/api/v1/nope']) {
+        const response = await fetch(`${url}${path}`);
+        expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+        expect(response.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+        expect(response.headers.get('content-security-policy')).toContain("default-src 'self'");
+        expect(response.headers.get('x-powered-by')).toBeNull();
+      }
+    });
+
     it('When a request carries an X-Request-Id, then the answer echoes it; otherwise it gets a new one', async () => {
       const { url } = await harness.api(testEnv(), targets);
       const echoed = await fetch(`${url}/healthz`, { headers: { 'x-request-id': 'am-1234.abc' } });

@@ -31,14 +31,14 @@ export function ingestRoutes(deps: { intake: AlertIntake; apiToken: string | und
     // Alertmanager's max_alerts cut these off before sending: they are not lost here, but worth seeing.
     if (payload.truncatedAlerts) deps.metrics.alertsTruncated.inc(payload.truncatedAlerts);
     const { alerts, group } = alertsFromWebhook(payload);
-    const result = await deps.intake.accept(alerts, group, 'alertmanager');
+    const result = await deps.intake.accept(alerts, group, 'alertmanager', { requestId: res.locals.requestId });
     res.status(202).json(result);
   });
 
   router.post('/api/v1/publishing/submit', auth, ...jsonBody, async (req, res) => {
     const request = validate<SubmitRequest>(schemas.submit, req.body, 'alert');
     const { alert, group } = alertFromSubmission(request, new Date());
-    const result = await deps.intake.accept([alert], group, 'api', request.targets);
+    const result = await deps.intake.accept([alert], group, 'api', { ...(request.targets ? { targetNames: request.targets } : {}), requestId: res.locals.requestId });
     res.status(202).json(result);
   });
 

@@ -1,0 +1,125 @@
+import type { BenchSettings } from './bench-settings';
+import type { SystemName } from './bench-system';
+import type { DeliveryRound } from './measurements/delivery';
+import type { E2eRound } from './measurements/e2e-latency';
+import type { IngestRound } from './measurements/ingest';
+import type { MemoryRound } from './measurements/memory';
+import type { PriorityRound } from './measurements/priority';
+import { median } from './stats';
+
+export type Rounds<R> = Record<SystemName, R[]>;
+
+/** Every round of every measurement, per system, in the order they ran. */
+export interface BenchRounds {
+  ingest: Rounds<IngestRound>;
+  delivery: Rounds<DeliveryRound>;
+  e2e: Rounds<E2eRound>;
+  priority: Rounds<PriorityRound>;
+  memory: Rounds<MemoryRound>;
+}
+
+/** One line of the table: the median over rounds for Herald and for bare. */
+export interface FigureRow {
+  readonly figure: string;
+  readonly unit: string;
+  readonly better: 'higher' | 'lower';
+  readonly herald: number;
+  readonly bare: number;
+  /** Herald / bare; NaN where a ratio means nothing (a figure at or below zero). */
+  readonly ratio: number;
+}
+
+export interface GoalResult {
+  readonly goal: string;
+  readonly pass: boolean;
+  readonly measured: string;
+}
+
+function row<R>(figure: string, unit: string, better: 'higher' | 'lower', rounds: Rounds<R>, pick: (round: R) => number): FigureRow {
+  const herald = median(rounds.herald.map(pick));
+  const bare = median(rounds.bare.map(pick));
+  return { figure, unit, better, herald, bare, ratio: herald > 0 && bare > 0 ? herald / bare : Number.NaN };
+}
+
+export function figureRows(rounds: BenchRounds, settings: BenchSettings): FigureRow[] {
+  const rate = settings.e2e.ratePerSecond;
+  const half = `${settings.memory.alerts / 2000}k`;
+  const full = `${settings.memory.alerts / 1000}k`;
+  const backlog = `${settings.priority.backlog / 1000}k`;
+  return [
+    row('ingest throughput', 'alerts/s', 'higher', rounds.ingest, (r) => r.alertsPerSecond),
+    row('ingest request latency p50', 'ms', 'lower', rounds.ingest, (r) => r.p50Ms),
+    row('ingest request latency p99', 'ms', 'lower', rounds.ingest, (r) => r.p99Ms),
+    row('delivery throughput', 'jobs/s', 'higher', rounds.delivery, (r) => r.jobsPerSecond),
+    row('delivery: worker spawn → first job', 'ms', 'lower', rounds.delivery, (r) => r.firstDeliveryMs),
+    row(`e2e latency p50 @${rate}/s`, 'ms', 'lower', rounds.e2e, (r) => r.p50Ms),
+    row(`e2e latency p95 @${rate}/s`, 'ms', 'lower', rounds.e2e, (r) => r.p95Ms),
+    row(`e2e latency p99 @${rate}/s`, 'ms', 'lower', rounds.e2e, (r) => r.p99Ms),
+    row(`critical latency p50, ${backlog} low backlog`, 'ms', 'lower', rounds.priority, (r) => r.duringBacklog.p50Ms),
+    row(`critical latency p99, ${backlog} low backlog`, 'ms', 'lower', rounds.priority, (r) => r.duringBacklog.p99Ms),
+    row(`${backlog} low backlog: worker spawn → drained`, 'ms', 'lower', rounds.priority, (r) => r.backlogDrainMs),
+    row(`API RSS @${half} delivered`, 'MB', 'lower', rounds.memory, (r) => r.half.apiMb),
+    row(`API RSS @${full} delivered`, 'MB', 'lower', rounds.memory, (r) => r.full.apiMb),
+    row(`worker RSS @${half} delivered`, 'MB', 'lower', rounds.memory, (r) => r.half.workerMb),
+    row(`worker RSS @${full} delivered`, 'MB', 'lower', rounds.memory, (r) => r.full.workerMb),
+    row('API RSS peak, sampled every 250 ms', 'MB', 'lower', rounds.memory, (r) => r.apiPeakMb),
+    row('worker RSS peak, sampled every 250 ms', 'MB', 'lower', rounds.memory, (r) => r.workerPeakMb),
+    row(`API RSS growth ${half}→${full}`, '%', 'lower', rounds.memory, (r) => r.apiGrowthPercent),
+    row(`worker RSS growth ${half}→${full}`, '%', 'lower', rounds.memory, (r) => r.workerGrowthPercent),
+    row(`e2e throughput, ${full} memory run`, 'alerts/s', 'higher', rounds.memory, (r) => r.deliveredPerSecond),
+  ];
+}
+
+/** The goals of issue #6, judged on the medians over rounds. */
+export function judgeGoals(rounds: BenchRounds): GoalResult[] {
+  const m = <R>(r: Rounds<R>, pick: (round: R) => number, system: SystemName) => median(r[system].map(pick));
+  const ratio = (a: number, b: number) => `${fmt(a / b, 2)}× bare`;
+  const ingestRate = [m(rounds.ingest, (r) => r.alertsPerSecond, 'herald'), m(rounds.ingest, (r) => r.alertsPerSecond, 'bare')] as const;
+  const ingestP99 = [m(rounds.ingest, (r) => r.p99Ms, 'herald'), m(rounds.ingest, (r) => r.p99Ms, 'bare')] as const;
+  const delivery = [m(rounds.delivery, (r) => r.jobsPerSecond, 'herald'), m(rounds.delivery, (r) => r.jobsPerSecond, 'bare')] as const;
+  const e2eP99 = [m(rounds.e2e, (r) => r.p99Ms, 'herald'), m(rounds.e2e, (r) => r.p99Ms, 'bare')] as const;
+  const critical = m(rounds.priority, (r) => r.duringBacklog.p99Ms, 'herald');
+  const memory = rounds.memory.herald;
+  // Judged on the median round, like the table; the worst round is shown beside it.
+  const memoryFigure = (pick: (round: MemoryRound) => number, unit: string) => {
+    const value = median(memory.map(pick));
+    const worst = memory.length ? Math.max(...memory.map(pick)) : Number.NaN;
+    return { value, text: `${fmt(value)} ${unit}${memory.length > 1 ? ` (worst round ${fmt(worst)} ${unit})` : ''}` };
+  };
+  const apiRss = memoryFigure((r) => Math.max(r.half.apiMb, r.full.apiMb), 'MB');
+  const workerRss = memoryFigure((r) => Math.max(r.half.workerMb, r.full.workerMb), 'MB');
+  const apiGrowth = memoryFigure((r) => r.apiGrowthPercent, '%');
+  const workerGrowth = memoryFigure((r) => r.workerGrowthPercent, '%');
+  return [
+    { goal: 'ingest alerts/s ≥ 1.0× bare', pass: ingestRate[0] >= ingestRate[1], measured: ratio(...ingestRate) },
+    { goal: 'ingest p99 ≤ bare', pass: ingestP99[0] <= ingestP99[1], measured: `${fmt(ingestP99[0])} ms vs ${fmt(ingestP99[1])} ms` },
+    { goal: 'delivery jobs/s ≥ 0.9× bare', pass: delivery[0] >= 0.9 * delivery[1], measured: ratio(...delivery) },
+    { goal: 'e2e p99 at 500/s ≤ 1.5× bare', pass: e2eP99[0] <= 1.5 * e2eP99[1], measured: ratio(...e2eP99) },
+    { goal: 'critical p99 during the low backlog ≤ 25 ms', pass: critical <= 25, measured: `${fmt(critical)} ms` },
+    { goal: 'API RSS < 150 MB', pass: apiRss.value < 150, measured: apiRss.text },
+    { goal: 'worker RSS < 200 MB', pass: workerRss.value < 200, measured: workerRss.text },
+    { goal: 'API RSS growth < 10 % (half → all)', pass: apiGrowth.value < 10, measured: apiGrowth.text },
+    { goal: 'worker RSS growth < 10 % (half → all)', pass: workerGrowth.value < 10, measured: workerGrowth.text },
+  ];
+}
+
+/** A figure for the table: thousands grouped when large, a decimal or two when small. */
+export function fmt(value: number, digits?: number): string {
+  if (!Number.isFinite(value)) return '—';
+  const places = digits ?? (Math.abs(value) >= 100 ? 0 : Math.abs(value) >= 10 ? 1 : 2);
+  return value.toLocaleString('en-US', { minimumFractionDigits: places, maximumFractionDigits: places });
+}
+
+export function renderTable(rows: readonly FigureRow[]): string {
+  const cells = [
+    ['figure', 'Herald', 'bare', 'Herald/bare', 'better'],
+    ...rows.map((r) => [`${r.figure} (${r.unit})`, fmt(r.herald), fmt(r.bare), Number.isFinite(r.ratio) ? `${fmt(r.ratio, 2)}×` : '—', r.better]),
+  ];
+  const widths = cells[0]!.map((_, column) => Math.max(...cells.map((line) => line[column]!.length)));
+  const line = (values: string[]) => values.map((value, column) => (column === 0 || column === 4 ? value.padEnd(widths[column]!) : value.padStart(widths[column]!))).join(' | ');
+  return [line(cells[0]!), widths.map((w) => '-'.repeat(w)).join('-|-'), ...cells.slice(1).map(line)].join('\n');
+}
+
+export function renderGoals(goals: readonly GoalResult[]): string {
+  return goals.map((g) => `  ${g.pass ? 'PASS' : 'FAIL'}  ${g.goal.padEnd(46)} ${g.measured}`).join('\n');
+}

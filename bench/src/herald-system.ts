@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Redis } from 'ioredis';
+import { PublishingQueues, alertsFromWebhook, createJobSpec, parseTargets, priorityOf, type JobSpec } from '@herald/core';
+import { findFreePort } from '@herald/devstack';
+import type { BenchStack } from './bench-stack';
+import type { BenchSystem, RunningApi } from './bench-system';
+import { webhookBody, type AlertmanagerAlert } from './payloads';
+import { RoleProcess } from './role-process';
+
+const ROOT = resolve(__dirname, '../..');
+const PREFILL_CHUNK = 1000;
+const WORKER_CONCURRENCY = 50;
+
+/** Herald as operators run it: `node apps/api/dist/main.js` and `node apps/worker/dist/main.js`. */
+export class HeraldSystem implements BenchSystem {
+  readonly name = 'herald';
+  readonly webhookPath = '/api/v1/webhooks/alertmanager';
+  readonly urgentPath = '/api/v1/webhooks/alertmanager';
+  private readonly metricsPorts = new WeakMap<RoleProcess, number>();
+
+  constructor(private readonly stack: BenchStack) {}
+
+  async startApi(prefix: string): Promise<RunningApi> {
+    const port = await findFreePort();
+    const role = new RoleProcess('herald api', resolve(ROOT, 'apps/api/dist/main.js'), { ...this.env(prefix), PORT: String(port) });
+    const origin = `http://127.0.0.1:${port}`;
+    await role.waitForHttp(`${origin}/readyz`);
+    return { role, origin };
+  }
+
+  async spawnWorker(prefix: string): Promise<RoleProcess> {
+    const port = await findFreePort();
+    const role = new RoleProcess('herald worker', resolve(ROOT, 'apps/worker/dist/main.js'), { ...this.env(prefix), WORKER_METRICS_PORT: String(port) });
+    this.metricsPorts.set(role, port);
+    return role;
+  }
+
+  workerReady(worker: RoleProcess): Promise<void> {
+    return worker.waitForHttp(`http://127.0.0.1:${this.metricsPorts.get(worker)}/healthz`);
+  }
+
+  /** Jobs exactly as the API makes them: its parsing, routing target, priority and job options. */
+  async prefill(prefix: string, alerts: readonly AlertmanagerAlert[], kind: 'normal' | 'backlog'): Promise<void> {
+    const target = parseTargets(readFileSync(this.stack.targetsFile, 'utf8'), {}).find((t) => t.name === 'sink');
+    if (!target) throw new Error('the bench targets file has no target "sink"');
+    const redis = new Redis(this.stack.redisUrl, { maxRetriesPerRequest: null });
+    const queues = new PublishingQueues(redis, prefix);
+    try {
+      for (let i = 0; i < alerts.length; i += PREFILL_CHUNK) {
+        const chunk = alerts.slice(i, i + PREFILL_CHUNK).map((alert) => ({ ...alert, labels: { ...alert.labels, ...(kind === 'backlog' ? { severity: 'info' } : {}) } }));
+        const { alerts: parsed, group } = alertsFromWebhook(JSON.parse(webhookBody(chunk)));
+        const receivedAt = Date.now();
+        const specs: JobSpec[] = parsed.map((alert) =>
+          createJobSpec({ alert, group, target: 'sink', priority: priorityOf(alert.status, alert.labels), source: 'alertmanager', receivedAt }, target, { maxAttempts: 5, dedupTtlMs: 0 }),
+        );
+        await queues.add(specs);
+      }
+    } finally {
+      await queues.close();
+      redis.disconnect();
+    }
+  }
+
+  private env(prefix: string): Record<string, string> {
+    return {
+      REDIS_URL: this.stack.redisUrl,
+      DATABASE_URL: this.stack.databaseUrl,
+      QUEUE_PREFIX: prefix,
+      TARGETS_FILE: this.stack.targetsFile,
+      LOG_LEVEL: 'warn',
+      WORKER_CONCURRENCY: String(WORKER_CONCURRENCY),
+    };
+  }
+}
