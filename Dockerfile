@@ -17,6 +17,7 @@ COPY packages/devstack/package.json packages/devstack/
 COPY migrations/package.json migrations/
 COPY apps/api/package.json apps/api/
 COPY apps/worker/package.json apps/worker/
+COPY bench/package.json bench/
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.base.json tsconfig.json ./
 COPY packages/core/tsconfig.json packages/core/
@@ -29,6 +30,9 @@ COPY apps/api/tsconfig.json apps/api/
 COPY apps/api/src apps/api/src
 COPY apps/worker/tsconfig.json apps/worker/
 COPY apps/worker/src apps/worker/src
+# The root tsconfig builds every workspace, the benchmark included.
+COPY bench/tsconfig.json bench/
+COPY bench/src bench/src
 RUN npm run build
 
 # Production dependencies of the roles the image runs, and nothing else: no TypeScript or
@@ -42,6 +46,7 @@ COPY packages/devstack/package.json packages/devstack/
 COPY migrations/package.json migrations/
 COPY apps/api/package.json apps/api/
 COPY apps/worker/package.json apps/worker/
+COPY bench/package.json bench/
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
       --workspace=@herald/api --workspace=@herald/worker --workspace=@herald/migrations \
     && npm cache clean --force
