@@ -45,7 +45,8 @@ describe('outages and restarts under load', () => {
     await Promise.all([started(harness, 'api', env), started(harness, 'worker', env)]);
     const apiUrl = `http://127.0.0.1:${port}`;
 
-    const load = startAlertLoad({ url: () => apiUrl, perSecond: 40 });
+    // Alertmanager backs off between retries; a second keeps 20 s of refusals from flooding a 2-core machine.
+    const load = startAlertLoad({ url: () => apiUrl, perSecond: 40, retryPauseMs: 1000 });
     await pause(3000);
     await redis.stop();
     await pause(20_000);
@@ -62,7 +63,7 @@ describe('outages and restarts under load', () => {
     expect(stats.unhelpful503s).toBe(0);
     expect(stats.acknowledged.size).toBeGreaterThan(100);
     await sink.waitFor(() => [...stats.acknowledged].every((f) => fingerprintsAt(sink).has(f)), 60_000);
-  });
+  }, 180_000);
 
   it('When PostgreSQL stops under load, then DLQ endpoints answer 503, delivery goes on, and final failures reach the DLQ once it is back', async () => {
     const dataDir = join(mkdtempSync(join(tmpdir(), 'herald-pg-load-')), 'pg');
@@ -114,7 +115,7 @@ describe('outages and restarts under load', () => {
       return page.entries.length >= refusedForGood.length ? page.entries : undefined;
     }, 'every final failure in the DLQ', 30_000);
     expect(rows.map((row) => row.fingerprint).sort()).toEqual(refusedForGood.sort());
-  });
+  }, 120_000);
 
   it('When every API and worker process gets SIGTERM mid-load and is started again, then there is no 5xx but 503, and no acknowledged alert is lost', async () => {
     const sink = await startTargetServer(() => ({ status: 200, delayMs: 20 }));
@@ -138,5 +139,5 @@ describe('outages and restarts under load', () => {
     expect(stats.badAnswers).toEqual([]);
     expect(stats.acknowledged.size).toBeGreaterThan(150);
     await sink.waitFor(() => [...stats.acknowledged].every((f) => fingerprintsAt(sink).has(f)), 30_000);
-  });
+  }, 120_000);
 });
