@@ -96,13 +96,21 @@ export function cpuUsage(before: CpuSnapshot, after: CpuSnapshot): CpuUsage {
   const cores = (ticks: number) => ticks / TICKS_PER_SECOND / seconds;
   let ours = 0;
   let other = 0;
+  const add = (ticks: number, mine: boolean) => {
+    if (mine) ours += ticks;
+    else other += ticks;
+  };
   for (const [pid, now] of after.processes) {
     const then = before.processes.get(pid);
-    const spent = then && then.startTime === now.startTime ? now.ticks - then.ticks : now.ticks;
-    if (after.ours.has(pid)) ours += spent;
-    else other += spent;
+    add(then && then.startTime === now.startTime ? now.ticks - then.ticks : now.ticks, after.ours.has(pid));
   }
-  return { seconds, oursCores: cores(ours), otherCores: cores(Math.max(0, other)), stealCores: cores(after.steal - before.steal) };
+  // A process that ended in between reached its reaper's cutime with all its time, the time
+  // before the first snapshot included: take that part back out.
+  for (const [pid, then] of before.processes) {
+    const now = after.processes.get(pid);
+    if (!now || now.startTime !== then.startTime) add(-then.ticks, before.ours.has(pid));
+  }
+  return { seconds, oursCores: cores(Math.max(0, ours)), otherCores: cores(Math.max(0, other)), stealCores: cores(after.steal - before.steal) };
 }
 
 function readText(path: string): string {

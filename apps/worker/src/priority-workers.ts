@@ -53,8 +53,11 @@ export async function startPriorityWorkers(options: PriorityWorkersOptions): Pro
   const slots = new PrioritySlots({ slots: options.concurrency, ranks: options.queues.length, maxWaitMs: options.priorityMaxWaitMs });
   const prefetch = Math.max(1, Math.ceil(options.concurrency / 10));
 
+  const connections: Redis[] = [];
   const workers = options.queues.map((priority, rank) => {
     const held = new HeldSlots();
+    const connection = options.connection.duplicate();
+    connections.push(connection);
     const worker = new Worker<PublishJobData, DeliveryReceipt, string>(
       queueName(priority),
       async (job, token) => {
@@ -84,7 +87,9 @@ export async function startPriorityWorkers(options: PriorityWorkersOptions): Pro
         }
       },
       {
-        connection: options.connection,
+        // A connection of its own per queue: the urgent queue's commands never wait behind
+        // the pipeline of a busy lower queue.
+        connection,
         prefix: options.prefix,
         concurrency: options.concurrency + prefetch,
         lockDuration: options.lockMs,
@@ -127,6 +132,8 @@ export async function startPriorityWorkers(options: PriorityWorkersOptions): Pro
       const closing = workers.map((worker) => worker.close());
       slots.close();
       await Promise.all(closing);
+      // BullMQ leaves connections it was given open; these are ours to close.
+      await Promise.all(connections.map((connection) => connection.quit().catch(() => connection.disconnect())));
     },
   };
 }

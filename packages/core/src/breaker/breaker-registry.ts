@@ -20,6 +20,8 @@ export type Admission =
 /** What an attempt says about the target's health. */
 export type BreakerOutcome = 'success' | 'failure';
 
+const HEALTHY: Admission = { allowed: true, probe: false, state: 'closed', failures: 0 };
+
 export interface BreakerView {
   readonly state: BreakerState;
   readonly failures: number;
@@ -33,6 +35,14 @@ export interface BreakerView {
  * bounds how long a lost probe blocks the breaker.
  */
 const PROBE_RECHECK_MS = 1000;
+
+/**
+ * A breaker seen closed with no failures is trusted locally for this long, sparing the
+ * Redis round trip on nearly every delivery to a healthy target. Another worker's
+ * opening of it is then seen at most this late: a few more requests to a dead target,
+ * well within "near the threshold".
+ */
+const HEALTHY_CACHE_MS = 250;
 
 /** Reported for every state change this process makes, for metrics and logs. */
 export type TransitionListener = (target: string, to: BreakerState) => void;
@@ -118,6 +128,8 @@ interface BreakerCommands {
  */
 export class BreakerRegistry {
   private readonly redis: Redis & BreakerCommands;
+  /** Targets whose breaker was closed and clean when last asked, until when (epoch ms). */
+  private readonly healthyUntil = new Map<string, number>();
 
   constructor(
     redis: Redis,
@@ -139,6 +151,8 @@ export class BreakerRegistry {
    * breaker for `leaseMs` (the target's timeout plus a margin).
    */
   async admit(target: string, leaseMs: number): Promise<Admission> {
+    const now = this.now();
+    if ((this.healthyUntil.get(target) ?? 0) > now) return HEALTHY;
     const [allowed, retryAt, state, failures, probe, transition] = await this.redis.heraldBreakerAdmit(
       this.key(target),
       `${this.key(target)}:hold`,
@@ -147,6 +161,7 @@ export class BreakerRegistry {
       Math.min(PROBE_RECHECK_MS, this.settings.openMs),
     );
     if (transition) this.onTransition(target, transition as BreakerState);
+    if (allowed === 1 && state === 'closed' && failures === 0 && probe === 0) this.healthyUntil.set(target, now + HEALTHY_CACHE_MS);
     return allowed === 1 ? { allowed: true, probe: probe === 1, state, failures } : { allowed: false, state, retryAt };
   }
 
@@ -156,12 +171,14 @@ export class BreakerRegistry {
    * makes anyway, so it costs nothing while unused.
    */
   async hold(target: string, ms: number): Promise<void> {
+    this.healthyUntil.delete(target);
     const duration = Math.max(1, Math.round(ms));
     await this.redis.heraldBreakerHold(`${this.key(target)}:hold`, this.now() + duration, duration);
   }
 
   /** Records an attempt's outcome. A success on a healthy breaker needs no Redis call at all. */
   async record(target: string, admission: Admission, outcome: BreakerOutcome): Promise<void> {
+    if (outcome === 'failure') this.healthyUntil.delete(target);
     if (outcome === 'success' && admission.allowed && admission.state === 'closed' && admission.failures === 0) return;
     const probe = admission.allowed && admission.probe ? '1' : '0';
     const [, transition] = await this.redis.heraldBreakerRecord(
