@@ -48,11 +48,20 @@ export type Deliver = (job: PublishJob, token: string) => Promise<DeliveryReceip
  */
 export function createDeliveryProcessor(deps: DeliveryProcessorDeps): Deliver {
   const { metrics } = deps;
+  // prom-client hashes a label set on every call; the success path takes its children from
+  // these maps instead (a handful of entries: priorities × targets).
+  const waitOf = memo((priority: string) => metrics.jobWait.labels({ priority }));
+  const e2eOf = memo((priority: string) => metrics.jobE2e.labels({ priority }));
+  const successDurationOf = memo((target: string) => metrics.deliveryDuration.labels({ target, outcome: 'success' }));
+  const completedOf = memo((key: string) => {
+    const [priority, target] = key.split('\u0000');
+    return metrics.jobsCompleted.labels({ priority: priority!, target: target! });
+  });
 
   return async function deliver(job, token) {
     const { data } = job;
     if (job.attemptsMade === 0 && job.attemptsStarted <= 1 && job.processedOn) {
-      metrics.jobWait.observe({ priority: data.priority }, Math.max(0, job.processedOn - job.timestamp) / 1000);
+      waitOf(data.priority).observe(Math.max(0, job.processedOn - job.timestamp) / 1000);
     }
     const target = deps.router().get(data.target);
     if (!target) return failPermanently(job, `target "${data.target}" is not configured`);
@@ -78,10 +87,10 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): Deliver {
     try {
       const { httpStatus } = await deps.http.send(request, target.timeoutMs, { 'x-herald-job-id': job.id! }, readAnswer);
       const durationMs = performance.now() - started;
-      metrics.deliveryDuration.observe({ target: target.name, outcome: 'success' }, durationMs / 1000);
+      successDurationOf(target.name).observe(durationMs / 1000);
       await recordBreaker(target.name, admission, 'success');
-      metrics.jobsCompleted.inc({ priority: data.priority, target: target.name });
-      metrics.jobE2e.observe({ priority: data.priority }, Math.max(0, Date.now() - data.receivedAt) / 1000);
+      completedOf(`${data.priority}\u0000${target.name}`).inc();
+      e2eOf(data.priority).observe(Math.max(0, Date.now() - data.receivedAt) / 1000);
       if (data.replayOf) await recordReplay(data.replayOf, target.name);
       return { httpStatus, durationMs: Math.round(durationMs) };
     } catch (error) {
@@ -146,4 +155,17 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): Deliver {
     deps.logger.warn('delivery failed for good', { jobId: job.id, target: job.data.target, errorType: 'permanent', error: reason });
     throw new UnrecoverableError(describeFailure('permanent', null, reason));
   }
+}
+
+/** One value per key, made on first use. */
+function memo<T>(make: (key: string) => T): (key: string) => T {
+  const made = new Map<string, T>();
+  return (key) => {
+    let value = made.get(key);
+    if (value === undefined) {
+      value = make(key);
+      made.set(key, value);
+    }
+    return value;
+  };
 }

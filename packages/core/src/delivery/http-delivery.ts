@@ -4,6 +4,8 @@ import type { ErrorType } from './classify-error';
 import { DeliveryTimeoutError, HttpStatusError, TransportError } from './delivery-errors';
 
 const MAX_ERROR_BODY = 512;
+/** Connecting is bounded separately: a target whose host drops packets fails after this. */
+const CONNECT_TIMEOUT_MS = 5000;
 const RETRY_AFTER_CAP_MS = 5 * 60 * 1000;
 
 export interface DeliveryResult {
@@ -24,7 +26,7 @@ export interface HttpDelivery {
 }
 
 export function createHttpDelivery(options: { connectionsPerOrigin?: number } = {}): HttpDelivery {
-  const agent = new Agent({ connections: options.connectionsPerOrigin ?? 128, keepAliveTimeout: 10_000 });
+  const agent = new Agent({ connections: options.connectionsPerOrigin ?? 128, keepAliveTimeout: 10_000, connect: { timeout: CONNECT_TIMEOUT_MS } });
 
   return {
     async send(outbound, timeoutMs, extraHeaders, checkSuccess) {
@@ -35,7 +37,10 @@ export function createHttpDelivery(options: { connectionsPerOrigin?: number } = 
           headers: extraHeaders ? { ...outbound.headers, ...extraHeaders } : outbound.headers,
           body: outbound.body,
           dispatcher: agent,
-          signal: AbortSignal.timeout(timeoutMs),
+          // undici's own timers rather than an AbortSignal per request: the same deadline for the
+          // answer's headers and body, without a timer, a signal and listeners for every delivery.
+          headersTimeout: timeoutMs,
+          bodyTimeout: timeoutMs,
         });
       } catch (error) {
         throw toDeliveryError(error, timeoutMs);
