@@ -110,8 +110,9 @@ export function createAlertIntake(deps: AlertIntakeDeps): AlertIntake {
       }
       // A full queue refuses only its own jobs: the rest are queued, the answer is 503, and
       // when Alertmanager sends the batch again deduplication drops what was queued.
-      const refused = specs.filter((spec) => deps.depthGuard.isFull(spec.data.priority));
-      const queueing = refused.length > 0 ? specs.filter((spec) => !deps.depthGuard.isFull(spec.data.priority)) : specs;
+      const refused: JobSpec[] = [];
+      const queueing: JobSpec[] = [];
+      for (const spec of specs) (deps.depthGuard.isFull(spec.data.priority) ? refused : queueing).push(spec);
 
       // On failure nothing is acknowledged: the 503 makes Alertmanager send the batch again,
       // and deduplication keeps whatever did get queued from being queued twice.

@@ -118,8 +118,8 @@ export async function startPriorityWorkers(options: PriorityWorkersOptions): Pro
   });
 
   // Start fetching only once every queue's worker is connected, most urgent first: the
-  // first fetches then reach Redis in priority order, so a low job cannot take the first
-  // free slot just because the high queue's worker was still connecting.
+  // first fetches are sent in priority order, so a low job cannot take the first free slot
+  // just because the high queue's worker was still connecting.
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
   for (const worker of workers) {
     worker.run().catch((error: Error) => options.logger.error('worker stopped', { queue: worker.name, error: error.message }));
