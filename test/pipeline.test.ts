@@ -103,6 +103,33 @@ targets:
     expect(metrics.body).toMatch(/^herald_alerts_deduplicated_total 2$/m);
   });
 
+  it('When the same webhook arrives twice at the same moment, then its jobs are queued once and the other answer names them', async () => {
+    // Concurrent requests share one addBulk (BulkAdder): the repeat must still be caught
+    // against a job added earlier in the same batch.
+    const payload = alertmanagerPayload([{ labels: { alertname: 'Twice', team: 'ops' }, fingerprint: 'twice1' }]);
+    const [a, b] = await Promise.all([postJson(`${apiUrl}/api/v1/webhooks/alertmanager`, payload), postJson(`${apiUrl}/api/v1/webhooks/alertmanager`, payload)]);
+
+    const queued = [...a.body.jobs, ...b.body.jobs];
+    const repeats = [...a.body.deduplicated, ...b.body.deduplicated];
+    expect(queued).toHaveLength(2);
+    expect(repeats.map((d: { jobId: string }) => d.jobId).sort()).toEqual(queued.map((j: { id: string }) => j.id).sort());
+  });
+
+  it('When many webhooks arrive at once, then each answer lists exactly its own alerts\' jobs', async () => {
+    const payloads = Array.from({ length: 30 }, (_, n) =>
+      alertmanagerPayload([1, 2, 3].map((i) => ({ labels: { alertname: `Burst${n}`, team: 'dev' }, fingerprint: `burst-${n}-${i}` }))),
+    );
+    const answers = await Promise.all(payloads.map((payload) => postJson(`${apiUrl}/api/v1/webhooks/alertmanager`, payload)));
+
+    answers.forEach((answer, n) => {
+      expect(answer.status).toBe(202);
+      expect(answer.body.jobs.map((job: { fingerprint: string }) => job.fingerprint).sort()).toEqual([`burst-${n}-1`, `burst-${n}-2`, `burst-${n}-3`]);
+    });
+    const [sample] = answers[17]!.body.jobs;
+    const lookup = await getJson(`${apiUrl}/api/v1/publishing/jobs/${sample.id}`);
+    expect(lookup.body).toMatchObject({ id: sample.id, fingerprint: sample.fingerprint });
+  });
+
   it('When a job is looked up by the id the webhook returned, then its state, target and attempts are shown', async () => {
     const response = await postJson(`${apiUrl}/api/v1/publishing/submit`, { labels: { alertname: 'Lookup', severity: 'critical' }, targets: ['ops-only'] });
     expect(response.status).toBe(202);

@@ -2,6 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 
+/** USER_HZ: /proc reports CPU times in these ticks on Linux. */
+const TICKS_PER_SECOND = 100;
+
 export interface MachineInfo {
   readonly nproc: number;
   readonly cpuModel: string;
@@ -33,6 +36,14 @@ export function loadAverage(): [number, number, number] {
 export function rssMb(pid: number): number {
   const kb = /^VmRSS:\s+(\d+)\s+kB/m.exec(readText(`/proc/${pid}/status`))?.[1];
   return kb === undefined ? Number.NaN : Number(kb) / 1024;
+}
+
+/** CPU time a process has used (user + system), in seconds; NaN once it is gone. */
+export function cpuSeconds(pid: number): number {
+  const stat = readText(`/proc/${pid}/stat`);
+  if (!stat) return Number.NaN;
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
 }
 
 /**
@@ -89,7 +100,6 @@ export interface CpuUsage {
   readonly stealCores: number;
 }
 
-const TICKS_PER_SECOND = 100;
 
 export function cpuUsage(before: CpuSnapshot, after: CpuSnapshot): CpuUsage {
   const seconds = Math.max(0.001, (after.at - before.at) / 1000);

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { rssMb } from './machine';
+import { cpuSeconds, rssMb } from './machine';
 
 const OUTPUT_TAIL = 8 * 1024;
 const STOP_GRACE_MS = 5000;
@@ -68,6 +68,11 @@ export class RoleProcess {
 
   rssMb(): number {
     return rssMb(this.pid);
+  }
+
+  /** CPU time the process has used so far, in seconds. */
+  cpuSeconds(): number {
+    return cpuSeconds(this.pid);
   }
 
   /** Calls `listener` if the process dies before `stop`; returns the unsubscribe. */

@@ -23,10 +23,29 @@ const BUSY_LOAD = 0.5;
 const BUSY_OTHER_CORES = 0.2;
 const IDLE_CHECK_MS = 1000;
 
-const USAGE = `usage: npm run bench [-- --quick]
+const MEASUREMENTS = ['ingest', 'delivery', 'e2e', 'priority', 'memory'] as const;
+type Measurement = (typeof MEASUREMENTS)[number];
+
+const USAGE = `usage: npm run bench [-- --quick] [-- --only=${MEASUREMENTS.join(',')}]
 
 Runs Herald (its real API and worker processes) and the bare BullMQ substrate on the same
-work, alternating them, and prints the medians side by side. --quick: fewer, shorter rounds.`;
+work, alternating them, and prints the medians side by side. --quick: fewer, shorter rounds.
+--only: just these measurements (for profiling one path; the goals of the others are not judged).`;
+
+/** The settings with every measurement outside `only` given no rounds. */
+function restrictTo(settings: BenchSettings, only: readonly Measurement[]): BenchSettings {
+  const skipped = MEASUREMENTS.filter((name) => !only.includes(name)).map((name) => [name, { ...settings[name], rounds: 0 }]);
+  return { ...settings, ...Object.fromEntries(skipped) };
+}
+
+function parseOnly(args: readonly string[]): Measurement[] | undefined {
+  const arg = args.find((a) => a.startsWith('--only='));
+  if (!arg) return undefined;
+  const names = arg.slice('--only='.length).split(',').filter(Boolean);
+  const unknown = names.filter((name) => !(MEASUREMENTS as readonly string[]).includes(name));
+  if (names.length === 0 || unknown.length > 0) throw new Error(`--only takes a list of ${MEASUREMENTS.join(', ')}; got "${arg.slice(7)}"\n${USAGE}`);
+  return names as Measurement[];
+}
 
 interface RunRecord {
   readonly measurement: string;
@@ -45,9 +64,11 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const unknown = args.filter((arg) => arg !== '--quick');
+  const unknown = args.filter((arg) => arg !== '--quick' && !arg.startsWith('--only='));
   if (unknown.length > 0) throw new Error(`unknown argument ${unknown.join(' ')}\n${USAGE}`);
-  const settings = args.includes('--quick') ? QUICK : FULL;
+  const only = parseOnly(args);
+  const base = args.includes('--quick') ? QUICK : FULL;
+  const settings = only ? restrictTo(base, only) : base;
 
   const startedAt = new Date();
   const began = performance.now();
@@ -87,7 +108,7 @@ async function main(): Promise<void> {
   };
 
   const rounds: BenchRounds = {
-    ingest: await alternate('ingest', settings.ingest.rounds, measureIngest, (r) => `${fmt(r.alertsPerSecond)} alerts/s  p50 ${fmt(r.p50Ms)} ms  p99 ${fmt(r.p99Ms)} ms`),
+    ingest: await alternate('ingest', settings.ingest.rounds, measureIngest, (r) => `${fmt(r.alertsPerSecond)} alerts/s  p50 ${fmt(r.p50Ms)} ms  p99 ${fmt(r.p99Ms)} ms  API CPU ${fmt(r.apiCpuMicrosPerAlert)} µs/alert`),
     delivery: await alternate('delivery', settings.delivery.rounds, measureDelivery, (r) => `${fmt(r.jobsPerSecond)} jobs/s  first after ${fmt(r.firstDeliveryMs)} ms  steady ${fmt(r.steadyJobsPerSecond)} jobs/s`),
     e2e: await alternate('e2e', settings.e2e.rounds, measureE2eLatency, (r) => `p50 ${fmt(r.p50Ms)} ms  p95 ${fmt(r.p95Ms)} ms  p99 ${fmt(r.p99Ms)} ms  lost ${r.lost}  generator lag ≤ ${fmt(r.maxSendLagMs)} ms`),
     priority: await alternate(
@@ -125,7 +146,7 @@ async function main(): Promise<void> {
 }
 
 function describeRounds(settings: BenchSettings): string {
-  const parts = (['ingest', 'delivery', 'e2e', 'priority', 'memory'] as const).map((name) => `${name} ${settings[name].rounds}`);
+  const parts = MEASUREMENTS.filter((name) => settings[name].rounds > 0).map((name) => `${name} ${settings[name].rounds}`);
   return `rounds (${parts.join(', ')})`;
 }
 

@@ -49,6 +49,9 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // Answers describe queue state that changes by the millisecond; an ETag would only cost
+  // a hash of every body.
+  app.set('etag', false);
 
   // Protective headers on every answer; the default CSP also suits the queue UI, which
   // loads only its own scripts.

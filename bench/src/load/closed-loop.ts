@@ -29,6 +29,8 @@ export interface ClosedLoopResult {
   /** Latency of each counted request, ms. */
   readonly latencies: number[];
   readonly sentRequests: number;
+  /** Alerts in every request answered 202, warm-up included. */
+  readonly acceptedAlerts: number;
   /** Requests answered with anything but 202, or failing outright. */
   readonly errors: number;
   readonly firstError: string | undefined;
@@ -48,6 +50,7 @@ export async function closedLoop(options: ClosedLoopOptions): Promise<ClosedLoop
   const end = countFrom + options.durationMs;
   const latencies: number[] = [];
   let sent = 0;
+  let accepted = 0;
   let errors = 0;
   let firstError: string | undefined;
   let firstAnswer: FirstAnswer | undefined;
@@ -72,7 +75,8 @@ export async function closedLoop(options: ClosedLoopOptions): Promise<ClosedLoop
         firstError ??= (error as Error).message;
       }
       const done = performance.now();
-      if (!ok) errors += 1;
+      if (ok) accepted += 1;
+      else errors += 1;
       if (ok && done >= countFrom && done <= end) latencies.push(done - began);
     }
   };
@@ -83,6 +87,7 @@ export async function closedLoop(options: ClosedLoopOptions): Promise<ClosedLoop
     countedAlerts: latencies.length * options.template.size,
     latencies,
     sentRequests: sent,
+    acceptedAlerts: accepted * options.template.size,
     errors,
     firstError,
     firstAnswer,

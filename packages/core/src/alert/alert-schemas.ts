@@ -1,12 +1,15 @@
 import Joi from 'joi';
 import { fingerprintOf, NO_GROUP, type Alert, type AlertStatus, type GroupContext, type Labels } from './alert';
+import { StringMapJoi } from './string-map-schema';
 
 const MAX_LABEL_VALUE = 8 * 1024;
 const MAX_ANNOTATION_VALUE = 64 * 1024;
 
 const labelName = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-const labels = Joi.object().pattern(labelName, Joi.string().allow('').max(MAX_LABEL_VALUE)).unknown(false);
-const annotations = Joi.object().pattern(/^.{1,256}$/, Joi.string().allow('').max(MAX_ANNOTATION_VALUE));
+const labels = StringMapJoi.stringMap().entries(labelName, MAX_LABEL_VALUE);
+const annotations = StringMapJoi.stringMap().entries(/^.{1,256}$/, MAX_ANNOTATION_VALUE);
+/** Alertmanager's group-level label and annotation maps: any key, string values. */
+const groupMap = StringMapJoi.stringMap().entries(/^/, Number.POSITIVE_INFINITY);
 const status = Joi.string().valid('firing', 'resolved');
 /**
  * RFC 3339 as Alertmanager writes it (up to nanoseconds), checked but kept verbatim:
@@ -49,9 +52,9 @@ export function createAlertSchemas(limits: AlertSchemaLimits): { webhook: Joi.Ob
     truncatedAlerts: Joi.number().integer().min(0),
     status: status.required(),
     receiver: Joi.string().allow('').max(1024).required(),
-    groupLabels: Joi.object().pattern(/.*/, Joi.string().allow('')).default({}),
-    commonLabels: Joi.object().pattern(/.*/, Joi.string().allow('')).default({}),
-    commonAnnotations: Joi.object().pattern(/.*/, Joi.string().allow('')).default({}),
+    groupLabels: groupMap.default({}),
+    commonLabels: groupMap.default({}),
+    commonAnnotations: groupMap.default({}),
     externalURL: url.default(''),
     alerts: Joi.array().items(alertmanagerAlert).min(1).required(),
   }).unknown(true);

@@ -1,9 +1,11 @@
 import { Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { PRIORITIES, type Priority } from '../priority';
+import { BulkAdder } from './bulk-adder';
 import { priorityOfJobId, queueName, type DeliveryReceipt, type JobSpec, type PublishJobData } from './publish-job';
 
 export type PublishJob = Job<PublishJobData, DeliveryReceipt, string>;
+type PublishQueue = Queue<PublishJobData, DeliveryReceipt, string>;
 
 /** What became of one JobSpec: queued, or dropped as a repeat of a job already queued. */
 export type AddOutcome = { readonly queued: true; readonly jobId: string } | { readonly queued: false; readonly existingJobId: string };
@@ -18,22 +20,24 @@ export type JobCounts = Record<JobState, number>;
  * producer side of Herald. Workers consume the same queues by name.
  */
 export class PublishingQueues {
-  private readonly queues: Record<Priority, Queue<PublishJobData, DeliveryReceipt, string>>;
+  private readonly queues: Record<Priority, PublishQueue>;
+  private readonly adders: Record<Priority, BulkAdder<Parameters<PublishQueue['addBulk']>[0][number], PublishJob>>;
 
   constructor(connection: Redis, prefix: string) {
     this.queues = Object.fromEntries(
       PRIORITIES.map((priority) => [priority, new Queue<PublishJobData, DeliveryReceipt, string>(queueName(priority), { connection, prefix })]),
     ) as PublishingQueues['queues'];
+    this.adders = Object.fromEntries(PRIORITIES.map((priority) => [priority, new BulkAdder((jobs) => this.queues[priority].addBulk(jobs))])) as PublishingQueues['adders'];
   }
 
-  queue(priority: Priority): Queue<PublishJobData, DeliveryReceipt, string> {
+  queue(priority: Priority): PublishQueue {
     return this.queues[priority];
   }
 
   /**
-   * Adds jobs with one `addBulk` per priority, all priorities in parallel. BullMQ's
-   * deduplication answers a repeat with the id of the job it repeats, which is how a
-   * repeat is told from a new job.
+   * Adds jobs with one `addBulk` per priority, all priorities in parallel, gathered with
+   * those of concurrent callers (see BulkAdder). BullMQ's deduplication answers a repeat
+   * with the id of the job it repeats, which is how a repeat is told from a new job.
    */
   async add(specs: readonly JobSpec[]): Promise<AddOutcome[]> {
     const byPriority = new Map<Priority, { spec: JobSpec; index: number }[]>();
@@ -45,7 +49,7 @@ export class PublishingQueues {
     const outcomes: AddOutcome[] = new Array(specs.length);
     await Promise.all(
       [...byPriority].map(async ([priority, group]) => {
-        const jobs = await this.queues[priority].addBulk(
+        const jobs = await this.adders[priority].add(
           group.map(({ spec }) => ({ name: spec.data.target, data: spec.data, opts: { ...spec.opts, jobId: spec.jobId } })),
         );
         jobs.forEach((job, i) => {
