@@ -3,6 +3,7 @@ import { loadEnvConfig, type HeraldConfig } from '../config/env-config';
 import { loadTargets } from '../config/load-targets';
 import type { TargetConfig } from '../config/target-config';
 import { createLogger, type Logger } from '../observability/logger';
+import { capHeapGrowth } from './heap-growth';
 
 type Release = () => Promise<void> | void;
 
@@ -72,6 +73,7 @@ export function runRole(
   start: (config: HeraldConfig, targets: TargetConfig[], logger: Logger) => Promise<{ close(): Promise<void> }>,
   capMs = 30_000,
 ): void {
+  capHeapGrowth();
   let config: HeraldConfig;
   let targets: TargetConfig[];
   try {
