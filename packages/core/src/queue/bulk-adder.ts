@@ -4,7 +4,7 @@ interface Waiting<J, A> {
   readonly reject: (error: unknown) => void;
 }
 
-/** Jobs above which a gathered batch is sent at once instead of at the end of the turn. */
+/** Once this many jobs wait, the batch goes at once instead of at the end of the turn. */
 export const MAX_BATCH_JOBS = 1000;
 
 /**
