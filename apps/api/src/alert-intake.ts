@@ -120,15 +120,21 @@ export function createAlertIntake(deps: AlertIntakeDeps): AlertIntake {
 
       const jobs: AcceptedJob[] = [];
       const deduplicated: DeduplicatedJob[] = [];
+      // Counted per (priority, target) once per request: prom-client hashes labels on every call.
+      const enqueued = new Map<string, { priority: Priority; target: string; count: number }>();
       outcomes.forEach((outcome, i) => {
         const { data } = queueing[i]!;
         if (outcome.queued) {
           jobs.push({ id: outcome.jobId, target: data.target, priority: data.priority, fingerprint: data.alert.fingerprint });
-          deps.metrics.jobsEnqueued.inc({ priority: data.priority, target: data.target });
+          const key = `${data.priority}\u0000${data.target}`;
+          const tally = enqueued.get(key);
+          if (tally) tally.count += 1;
+          else enqueued.set(key, { priority: data.priority, target: data.target, count: 1 });
         } else {
           deduplicated.push({ target: data.target, fingerprint: data.alert.fingerprint, jobId: outcome.existingJobId });
         }
       });
+      for (const { priority, target, count } of enqueued.values()) deps.metrics.jobsEnqueued.inc({ priority, target }, count);
       if (deduplicated.length > 0) deps.metrics.alertsDeduplicated.inc(deduplicated.length);
       if (refused.length > 0) throw queueFull(refused);
       return { mode: 'publishing', alerts: alerts.length, jobs, deduplicated, unrouted };

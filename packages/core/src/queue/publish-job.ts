@@ -56,11 +56,11 @@ export function deduplicationId(target: string, alert: Alert): string {
 /** Completed jobs stay queryable this long, up to the count below per queue. */
 export const COMPLETED_JOB_RETENTION = { age: 24 * 60 * 60, count: 20_000 } as const;
 
-/** One job to add: its id is chosen by the caller and carries the priority. */
+/** One job to add: its id is chosen by the caller, carries the priority and is also in `opts`. */
 export interface JobSpec {
   readonly jobId: string;
   readonly data: PublishJobData;
-  readonly opts: JobsOptions;
+  readonly opts: JobsOptions & { readonly jobId: string };
 }
 
 /**
@@ -68,10 +68,12 @@ export interface JobSpec {
  * drops a repeat of the same notification; replays pass 0, since repeating is their point.
  */
 export function createJobSpec(data: PublishJobData, target: TargetConfig | undefined, settings: { maxAttempts: number; dedupTtlMs: number }): JobSpec {
+  const jobId = newJobId(data.priority);
   return {
-    jobId: newJobId(data.priority),
+    jobId,
     data,
     opts: {
+      jobId,
       attempts: target?.maxAttempts ?? settings.maxAttempts,
       backoff: { type: BACKOFF_TYPE },
       removeOnComplete: COMPLETED_JOB_RETENTION,

@@ -40,25 +40,23 @@ export class PublishingQueues {
    * with the id of the job it repeats, which is how a repeat is told from a new job.
    */
   async add(specs: readonly JobSpec[]): Promise<AddOutcome[]> {
-    const byPriority = new Map<Priority, { spec: JobSpec; index: number }[]>();
-    specs.forEach((spec, index) => {
-      const group = byPriority.get(spec.data.priority) ?? [];
-      group.push({ spec, index });
-      byPriority.set(spec.data.priority, group);
-    });
-    const outcomes: AddOutcome[] = new Array(specs.length);
+    const byPriority = new Map<Priority, JobSpec[]>();
+    for (const spec of specs) {
+      const group = byPriority.get(spec.data.priority);
+      if (group) group.push(spec);
+      else byPriority.set(spec.data.priority, [spec]);
+    }
+    const added = new Map<JobSpec, AddOutcome>();
     await Promise.all(
       [...byPriority].map(async ([priority, group]) => {
-        const jobs = await this.adders[priority].add(
-          group.map(({ spec }) => ({ name: spec.data.target, data: spec.data, opts: { ...spec.opts, jobId: spec.jobId } })),
-        );
+        const jobs = await this.adders[priority].add(group.map((spec) => ({ name: spec.data.target, data: spec.data, opts: spec.opts })));
         jobs.forEach((job, i) => {
-          const { spec, index } = group[i]!;
-          outcomes[index] = job.id === spec.jobId ? { queued: true, jobId: spec.jobId } : { queued: false, existingJobId: job.id! };
+          const spec = group[i]!;
+          added.set(spec, job.id === spec.jobId ? { queued: true, jobId: spec.jobId } : { queued: false, existingJobId: job.id! });
         });
       }),
     );
-    return outcomes;
+    return specs.map((spec) => added.get(spec)!);
   }
 
   /** A job by id, from the queue its id names; undefined when unknown or removed. */
