@@ -452,6 +452,19 @@ describe('Dockerfile', () => {
     expect(stages.some((stage) => runs(stage, /\bnpm ci\b/) && runs(stage, /\bnpm run build\b/))).toBe(true);
   });
 
+  it('When the build runs, then every project the root tsconfig references has its tsconfig and sources copied before it', () => {
+    // `tsc -b` builds the root's references; one left out of the COPY lines fails only in a real image build.
+    const references = (JSON.parse(read('tsconfig.json')) as { references: { path: string }[] }).references.map((reference) => reference.path);
+    const builder = stages.find((stage) => runs(stage, /\bnpm run build\b/))!;
+    const buildAt = builder.instructions.findIndex((instruction) => instruction.keyword === 'RUN' && /\bnpm run build\b/.test(instruction.args));
+    const copiedBefore = copiesOf({ ...builder, instructions: builder.instructions.slice(0, buildAt) }).flatMap((copy) => copy.sources.map((source) => source.replace(/\/$/, '')));
+    const needed = ['tsconfig.json', 'tsconfig.base.json', ...references.flatMap((project) => {
+      const { include = [] } = JSON.parse(read(`${project}/tsconfig.json`)) as { include?: string[] };
+      return [`${project}/tsconfig.json`, ...include.map((dir) => `${project}/${dir}`)];
+    })];
+    expect(needed.filter((path) => !copiedBefore.includes(path))).toEqual([]);
+  });
+
   it('When the runtime stage is assembled, then it holds the compiled output and production dependencies of every workspace the roles load', () => {
     expect(runtimeWorkspaces).toEqual(expect.arrayContaining(['apps/api', 'apps/worker', 'migrations', 'packages/core']));
     const copies = copiesOf(runtime);
