@@ -54,6 +54,7 @@ export function figureRows(rounds: BenchRounds, settings: BenchSettings): Figure
     row('ingest: API CPU per alert', 'µs', 'lower', rounds.ingest, (r) => r.apiCpuMicrosPerAlert),
     row('delivery throughput', 'jobs/s', 'higher', rounds.delivery, (r) => r.jobsPerSecond),
     row('delivery: worker spawn → first job', 'ms', 'lower', rounds.delivery, (r) => r.firstDeliveryMs),
+    row('delivery: worker CPU per job, start-up included', 'µs', 'lower', rounds.delivery, (r) => r.workerCpuMicrosPerJob),
     row(`e2e latency p50 @${rate}/s`, 'ms', 'lower', rounds.e2e, (r) => r.p50Ms),
     row(`e2e latency p95 @${rate}/s`, 'ms', 'lower', rounds.e2e, (r) => r.p95Ms),
     row(`e2e latency p99 @${rate}/s`, 'ms', 'lower', rounds.e2e, (r) => r.p99Ms),

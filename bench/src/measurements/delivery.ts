@@ -12,6 +12,8 @@ export interface DeliveryRound {
   /** Between the first and the last delivery: the rate once started. */
   readonly steadyJobsPerSecond: number;
   readonly duplicates: number;
+  /** CPU time the worker process used per job, start-up included (µs); steadier than throughput on a shared machine. */
+  readonly workerCpuMicrosPerJob: number;
 }
 
 const DELIVERY_TIMEOUT_MS = 180_000;
@@ -31,6 +33,7 @@ export async function measureDelivery(system: BenchSystem, context: MeasureConte
   try {
     await unlessDied(stack.sink.waitFor(jobs, DELIVERY_TIMEOUT_MS), [worker]);
     if (stack.sink.count < jobs) throw new Error(`${system.name} worker delivered ${stack.sink.count} of ${jobs} jobs within ${DELIVERY_TIMEOUT_MS} ms`);
+    const workerCpuSeconds = worker.cpuSeconds();
     const totalMs = stack.sink.lastArrival - worker.startedAt;
     return {
       jobsPerSecond: jobs / (totalMs / 1000),
@@ -38,6 +41,7 @@ export async function measureDelivery(system: BenchSystem, context: MeasureConte
       totalMs,
       steadyJobsPerSecond: (jobs - 1) / ((stack.sink.lastArrival - stack.sink.firstArrival) / 1000),
       duplicates: stack.sink.duplicates,
+      workerCpuMicrosPerJob: (workerCpuSeconds * 1e6) / jobs,
     };
   } finally {
     await worker.stop();
