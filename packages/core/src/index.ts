@@ -20,6 +20,7 @@ export * from './queue/publishing-queues';
 export * from './queue/bulk-adder';
 export * from './config/load-targets';
 export * from './runtime/process-lifecycle';
+export * from './runtime/heap-growth';
 export * from './delivery/classify-error';
 export * from './delivery/delivery-failure';
 export * from './breaker/breaker-registry';

@@ -1,4 +1,4 @@
-import { ConfigError, loadEnvConfig, parseTargets, renderTemplate } from '@herald/core';
+import { ConfigError, capHeapGrowth, loadEnvConfig, parseTargets, renderTemplate } from '@herald/core';
 
 const base = { DATABASE_URL: 'postgres://u:p@127.0.0.1:5432/herald' };
 
@@ -16,6 +16,7 @@ describe('loadEnvConfig', () => {
       dedupTtlMs: 60000,
       queuePrefix: 'herald',
       logLevel: 'info',
+      heapGrowingPercent: 50,
     });
   });
 
@@ -27,6 +28,8 @@ describe('loadEnvConfig', () => {
     [{ WORKER_QUEUES: 'high,urgent' }, 'WORKER_QUEUES'],
     [{ WORKER_QUEUES: 'low,low' }, 'WORKER_QUEUES'],
     [{ MAX_ATTEMPTS: '-1' }, 'MAX_ATTEMPTS'],
+    [{ HEAP_GROWING_PERCENT: '-5' }, 'HEAP_GROWING_PERCENT'],
+    [{ HEAP_GROWING_PERCENT: 'half' }, 'HEAP_GROWING_PERCENT'],
     [{ BACKOFF_BASE_MS: '5000', BACKOFF_MAX_MS: '1000' }, 'BACKOFF_BASE_MS'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ API_TOKEN: 'short' }, 'API_TOKEN'],
@@ -39,6 +42,21 @@ describe('loadEnvConfig', () => {
 
   it('When WORKER_QUEUES lists queues in another order, then that order is the priority order', () => {
     expect(loadEnvConfig({ ...base, WORKER_QUEUES: 'low, high' }, '/nonexistent').worker.queues).toEqual(['low', 'high']);
+  });
+});
+
+describe('capHeapGrowth', () => {
+  it('When HEAP_GROWING_PERCENT is 0, then V8 keeps its own rule', () => {
+    expect(capHeapGrowth(0, [])).toBe(false);
+  });
+
+  it('When the flag is on the command line, then the command line wins', () => {
+    expect(capHeapGrowth(50, ['--heap-growing-percent=200'])).toBe(false);
+    expect(capHeapGrowth(50, ['--heap_growing_percent=200'])).toBe(false);
+  });
+
+  it('When neither says otherwise, then the cap is set', () => {
+    expect(capHeapGrowth(50, ['--enable-source-maps'])).toBe(true);
   });
 });
 

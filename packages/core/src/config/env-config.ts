@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import Joi from 'joi';
 import { ConfigError } from '../errors';
 import { PRIORITIES, type Priority } from '../priority';
+import { HEAP_GROWING_PERCENT } from '../runtime/heap-growth';
 
 /** Everything Herald reads from the environment, parsed and checked once at start. */
 export interface HeraldConfig {
@@ -61,6 +62,11 @@ export interface HeraldConfig {
    */
   readonly maxDepth: Readonly<Record<Priority, number>>;
   readonly logLevel: string;
+  /**
+   * How far V8's heap may grow past its live size between full collections, in percent
+   * (`HEAP_GROWING_PERCENT`); 0 leaves V8's own rule. See capHeapGrowth.
+   */
+  readonly heapGrowingPercent: number;
 }
 
 const positiveInt = (min: number, max: number) => Joi.number().integer().min(min).max(max);
@@ -93,6 +99,7 @@ const schema = Joi.object({
   QUEUE_MAX_DEPTH_HIGH: positiveInt(1, 100_000_000).default(1_000_000),
   QUEUE_MAX_DEPTH_MEDIUM: positiveInt(1, 100_000_000).default(500_000),
   QUEUE_MAX_DEPTH_LOW: positiveInt(1, 100_000_000).default(250_000),
+  HEAP_GROWING_PERCENT: Joi.number().integer().min(0).max(1000).default(HEAP_GROWING_PERCENT),
   LOG_LEVEL: Joi.string().valid('error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly').default('info'),
 })
   .unknown(true)
@@ -140,6 +147,7 @@ export function loadEnvConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Hera
     },
     maxDepth: { high: value.QUEUE_MAX_DEPTH_HIGH, medium: value.QUEUE_MAX_DEPTH_MEDIUM, low: value.QUEUE_MAX_DEPTH_LOW },
     logLevel: value.LOG_LEVEL,
+    heapGrowingPercent: value.HEAP_GROWING_PERCENT,
   };
 }
 

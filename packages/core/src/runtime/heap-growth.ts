@@ -1,10 +1,10 @@
 import { setFlagsFromString } from 'node:v8';
 
-/** The old generation may grow to this much above its live size before a full collection. */
+/** The default of `HEAP_GROWING_PERCENT`. */
 export const HEAP_GROWING_PERCENT = 50;
 
 /**
- * Caps how far V8 lets the heap grow between full collections.
+ * Caps how far V8 lets the heap grow between full collections (`HEAP_GROWING_PERCENT`).
  *
  * When collection is cheap, V8 lets the old generation reach up to four times its live
  * size before collecting it. Herald's processes hold about 30 MB of live objects but keep
@@ -14,12 +14,13 @@ export const HEAP_GROWING_PERCENT = 50;
  * collection of a few milliseconds every second or two. The price is about 5–10 % more CPU
  * under saturating load (bench/README.md, "Findings").
  *
- * V8 reads the flag whenever it sizes the heap after a collection, so setting it here works:
- * it lowered RSS as much as the same flag on the command line. An operator who prefers CPU
- * to memory sets `--heap-growing-percent` in NODE_OPTIONS (or on the command line), which wins.
+ * V8 reads the flag whenever it sizes the heap after a collection, so setting it at start
+ * works: it lowered RSS as much as the same flag on the command line. Node refuses the flag
+ * in NODE_OPTIONS, hence the variable. `percent` 0 leaves V8's own rule, and a
+ * `--heap-growing-percent` on the command line wins.
  */
-export function capHeapGrowth(execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): void {
-  const flag = /--heap[-_]growing[-_]percent/;
-  if (execArgv.some((arg) => flag.test(arg)) || flag.test(nodeOptions)) return;
-  setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
+export function capHeapGrowth(percent: number, execArgv: readonly string[] = process.execArgv): boolean {
+  if (percent <= 0 || execArgv.some((arg) => /^--heap[-_]growing[-_]percent/.test(arg))) return false;
+  setFlagsFromString(`--heap-growing-percent=${percent}`);
+  return true;
 }

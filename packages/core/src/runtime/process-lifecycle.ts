@@ -73,7 +73,6 @@ export function runRole(
   start: (config: HeraldConfig, targets: TargetConfig[], logger: Logger) => Promise<{ close(): Promise<void> }>,
   capMs = 30_000,
 ): void {
-  capHeapGrowth();
   let config: HeraldConfig;
   let targets: TargetConfig[];
   try {
@@ -84,6 +83,7 @@ export function runRole(
     console.error(`${service}: ${error.message}`);
     process.exit(2);
   }
+  capHeapGrowth(config.heapGrowingPercent);
   const logger = createLogger({ service, level: config.logLevel });
   const starting = start(config, targets, logger);
   onShutdownSignal(async () => (await starting).close(), { capMs, logger });
