@@ -43,7 +43,7 @@ function parseOnly(args: readonly string[]): Measurement[] | undefined {
   if (!arg) return undefined;
   const names = arg.slice('--only='.length).split(',').filter(Boolean);
   const unknown = names.filter((name) => !(MEASUREMENTS as readonly string[]).includes(name));
-  if (names.length === 0 || unknown.length > 0) throw new Error(`--only takes a list of ${MEASUREMENTS.join(', ')}; got "${arg.slice(7)}"\n${USAGE}`);
+  if (names.length === 0 || unknown.length > 0) throw new Error(`--only takes a list of ${MEASUREMENTS.join(', ')}; got "${arg.slice('--only='.length)}"\n${USAGE}`);
   return names as Measurement[];
 }
 
@@ -133,7 +133,8 @@ async function main(): Promise<void> {
   const seconds = (performance.now() - began) / 1000;
 
   console.log(`\nMedians of ${describeRounds(settings)}, Herald and bare alternating:\n`);
-  console.log(renderTable(rows));
+  // Measurements left out by --only have no figures to show.
+  console.log(renderTable(rows.filter((row) => Number.isFinite(row.herald) || Number.isFinite(row.bare))));
   console.log(`\nGoals of issue #6:\n${renderGoals(goals)}`);
   console.log(`\nload average before ${loadBefore.join(' ')}, after ${loadAfter.join(' ')}; CPU during the run: ours ${fmt(cpu.oursCores)} cores, other processes ${fmt(cpu.otherCores)} cores, steal ${fmt(cpu.stealCores)}`);
   for (const note of notes) console.log(`NOTE: ${note}`);
