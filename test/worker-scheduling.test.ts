@@ -41,6 +41,24 @@ describe('worker scheduling', () => {
     expect(highsStillQueued).toBeGreaterThan(0);
   });
 
+  it('When slow low alerts hold every slot they may take, then a high alert is still delivered at once', async () => {
+    // Low deliveries hang until the sink closes; a high one is answered at once.
+    const sink = await startTargetServer((request) => (request.body.alert.fingerprint.startsWith('low-') ? { status: 200, delayMs: 600_000 } : { status: 200 }));
+    const env = testEnv({ WORKER_CONCURRENCY: '10' });
+    const queues = harness.queues(env);
+    await queues.add(Array.from({ length: 20 }, (_, i) => job('low', `low-${i}`)));
+    await harness.worker(env, targetsFrom(`targets:\n  - { name: sink, type: webhook, url: "${sink.url}" }\n`));
+    // Closing the sink first ends the hanging deliveries, so the worker can stop.
+    harness.defer(() => sink.close());
+    await sink.waitForRequests(9);
+    const high = job('high', 'high-0');
+    await queues.add([high]);
+
+    await sink.waitForJob(high.jobId);
+    // One slot of ten is kept for the most urgent queue: the lows took the other nine.
+    expect(sink.requests.filter((r) => r.body.alert.fingerprint.startsWith('low-'))).toHaveLength(9);
+  });
+
   /** One medium job for a target answering with `reply`, then a worker to deliver it. */
   async function deliverOne(reply: (index: number) => Reply) {
     const sink = await startTargetServer((_req, i) => reply(i));

@@ -47,11 +47,13 @@ export interface PriorityWorkers {
  * own BullMQ Worker, which fetches a few jobs more than the pool has slots: the job
  * that should run next is then already here when a slot frees, instead of a lower
  * queue's job taking the slot while the next urgent one is still on its way from Redis.
+ * As many slots as that extra are kept for the most urgent queue: slow lower-queue
+ * deliveries can never hold every slot while a critical alert waits.
  * Locks, stalled-job recovery and retries stay BullMQ's.
  */
 export async function startPriorityWorkers(options: PriorityWorkersOptions): Promise<PriorityWorkers> {
-  const slots = new PrioritySlots({ slots: options.concurrency, ranks: options.queues.length, maxWaitMs: options.priorityMaxWaitMs });
   const prefetch = Math.max(1, Math.ceil(options.concurrency / 10));
+  const slots = new PrioritySlots({ slots: options.concurrency, ranks: options.queues.length, maxWaitMs: options.priorityMaxWaitMs, reserved: prefetch });
 
   const connections: Redis[] = [];
   const workers = options.queues.map((priority, rank) => {

@@ -56,6 +56,43 @@ describe('PrioritySlots', () => {
     expect(r.order.at(-1)).toBe('high');
   });
 
+  it('When lower ranks fill every unreserved slot, then an urgent job still gets a reserved one at once', async () => {
+    const slots = new PrioritySlots({ slots: 3, ranks: 3, maxWaitMs: 1000, reserved: 1, now: () => 0 });
+    const r = recorder(slots);
+    await Promise.all([r.request('low1', 2, 0), r.request('medium1', 1, 0)]);
+    void r.request('low2', 2, 0);
+    await flush();
+    expect(r.order).toEqual(['low1', 'medium1']);
+    await r.request('high1', 0, 0);
+    expect(r.order).toEqual(['low1', 'medium1', 'high1']);
+    expect(slots.busy).toBe(3);
+    // A freed slot goes to the waiting low job only while the reserve stays free.
+    r.release('high1');
+    await flush();
+    expect(r.order.at(-1)).toBe('high1');
+    r.release('low1');
+    await flush();
+    expect(r.order.at(-1)).toBe('low2');
+    expect(slots.busy).toBe(2);
+  });
+
+  it('When a lower-rank job is overdue, then it may take the reserved slot too', async () => {
+    let now = 0;
+    const slots = new PrioritySlots({ slots: 2, ranks: 2, maxWaitMs: 1000, reserved: 1, now: () => now });
+    const r = recorder(slots);
+    await Promise.all([r.request('high1', 0, 0), r.request('high2', 0, 0)]);
+    void r.request('low', 1, 0);
+    r.release('high1');
+    await flush();
+    // The freed slot is the reserved one: the low job, not yet overdue, waits.
+    expect(r.order).toEqual(['high1', 'high2']);
+    await r.request('high3', 0, 0);
+    now = 1000;
+    r.release('high2');
+    await flush();
+    expect(r.order).toEqual(['high1', 'high2', 'high3', 'low']);
+  });
+
   it('When the pool closes, then waiters are refused and later releases do not fail', async () => {
     const slots = new PrioritySlots({ slots: 1, ranks: 1, maxWaitMs: 1000 });
     const release = await slots.acquire(0, 0);
