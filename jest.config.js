@@ -14,6 +14,7 @@ const workspaces = {
 const subpaths = {
   '^@herald/devstack/(local-redis|free-port)$': '<rootDir>/packages/devstack/src/$1',
   '^@herald/worker/(dead-letter-sweeper)$': '<rootDir>/apps/worker/src/$1',
+  '^@herald/core/database$': '<rootDir>/packages/core/src/database',
 };
 
 module.exports = {

@@ -1,5 +1,5 @@
 import { findFreePort } from '@herald/devstack/free-port';
-import type { KyselyDeadLetterRepository } from '@herald/core';
+import type { KyselyDeadLetterRepository } from '@herald/core/database';
 import { eventually } from './support/eventually';
 import { Harness, getJson, postJson, targetsFrom, testEnv } from './support/herald';
 import { startTargetServer, type Reply, type TargetServer } from './support/target-server';

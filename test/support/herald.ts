@@ -6,9 +6,7 @@ import pg from 'pg';
 import { migrateToLatest } from '@herald/migrations';
 import { startApi, type RunningApi } from '@herald/api';
 import {
-  KyselyDeadLetterRepository,
   PublishingQueues,
-  createDatabase,
   createJobSpec,
   createLogger,
   loadEnvConfig,
@@ -18,6 +16,7 @@ import {
   type Priority,
   type TargetConfig,
 } from '@herald/core';
+import { KyselyDeadLetterRepository, createDatabase } from '@herald/core/database';
 import { startWorker, type RunningWorker } from '@herald/worker';
 
 export const ROOT = resolve(__dirname, '../..');

@@ -3,12 +3,10 @@ import type { Server } from 'node:http';
 import { Registry } from 'prom-client';
 import {
   BreakerRegistry,
-  KyselyDeadLetterRepository,
   PublishingQueues,
   LiveTargets,
   Releasers,
   createApiMetrics,
-  createDatabase,
   createRedisConnection,
   logConnectionState,
   modeOf,
@@ -17,6 +15,7 @@ import {
   type Logger,
   type TargetConfig,
 } from '@herald/core';
+import { KyselyDeadLetterRepository, createDatabase } from '@herald/core/database';
 import { createAlertIntake } from './alert-intake';
 import { createApp } from './app';
 import { QueueDepthGuard } from './queue-depth-guard';

@@ -3,7 +3,6 @@ import {
   coerceError,
   parseFailure,
   redactTarget,
-  type DeadLetterRepository,
   type Logger,
   type NewDeadLetter,
   type PublishJob,
@@ -11,6 +10,7 @@ import {
   type Router,
   type WorkerMetrics,
 } from '@herald/core';
+import type { DeadLetterWriter } from './lazy-dead-letters';
 
 /** Jobs handed off per queue per round. */
 const BATCH = 100;
@@ -19,7 +19,7 @@ const POKE_DELAY_MS = 200;
 
 export interface DeadLetterSweeperDeps {
   readonly queues: PublishingQueues;
-  readonly dlq: DeadLetterRepository;
+  readonly dlq: DeadLetterWriter;
   readonly router: () => Router;
   readonly metrics: WorkerMetrics;
   readonly logger: Logger;

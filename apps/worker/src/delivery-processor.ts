@@ -8,7 +8,6 @@ import {
   describeFailure,
   formatFor,
   type BreakerRegistry,
-  type DeadLetterRepository,
   type DeliveryReceipt,
   type HttpDelivery,
   type Logger,
@@ -18,6 +17,7 @@ import {
   type TargetRateLimiter,
   type WorkerMetrics,
 } from '@herald/core';
+import type { DeadLetterWriter } from './lazy-dead-letters';
 
 /** A probe holds a half-open breaker for the target's timeout plus this. */
 const PROBE_LEASE_MARGIN_MS = 5000;
@@ -32,7 +32,7 @@ export interface DeliveryProcessorDeps {
   readonly http: HttpDelivery;
   readonly breakers: BreakerRegistry;
   readonly rateLimiter: TargetRateLimiter;
-  readonly dlq: DeadLetterRepository;
+  readonly dlq: DeadLetterWriter;
   readonly metrics: WorkerMetrics;
   readonly logger: Logger;
 }

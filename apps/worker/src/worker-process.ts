@@ -4,13 +4,11 @@ import { Registry } from 'prom-client';
 import {
   BREAKER_STATE_VALUE,
   BreakerRegistry,
-  KyselyDeadLetterRepository,
   PublishingQueues,
   LiveTargets,
   Releasers,
   TargetRateLimiter,
   coerceError,
-  createDatabase,
   createHttpDelivery,
   createRedisConnection,
   createWorkerMetrics,
@@ -24,6 +22,7 @@ import {
 } from '@herald/core';
 import { DeadLetterSweeper } from './dead-letter-sweeper';
 import { createDeliveryProcessor } from './delivery-processor';
+import { LazyDeadLetters } from './lazy-dead-letters';
 import { startMetricsServer } from './metrics-server';
 import { startPriorityWorkers } from './priority-workers';
 
@@ -61,9 +60,8 @@ export async function startWorker(config: HeraldConfig, targets: readonly Target
   releasers.add('redis', async () => {
     await redis.quit().catch(() => redis.disconnect());
   });
-  const db = createDatabase(config.databaseUrl, { maxConnections: 4 });
-  releasers.add('database', () => db.destroy());
-  const dlq = new KyselyDeadLetterRepository(db);
+  const dlq = new LazyDeadLetters(config.databaseUrl);
+  releasers.add('database', () => dlq.close());
   const queues = new PublishingQueues(redis, config.queuePrefix);
   releasers.add('queues', () => queues.close());
   const http = createHttpDelivery();

@@ -1,4 +1,6 @@
-import { alertmanagerWebhookSchema } from '@herald/core';
+import { createAlertSchemas } from '@herald/core';
+
+const alertmanagerWebhookSchema = createAlertSchemas({ labelsPerAlert: 100 }).webhook;
 
 const webhook = (alert: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
   version: '4',

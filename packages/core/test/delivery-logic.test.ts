@@ -3,11 +3,13 @@ import {
   FormatError,
   HttpStatusError,
   TransportError,
-  alertmanagerWebhookSchema,
   backoffDelayMs,
   classifyError,
+  createAlertSchemas,
   parseRetryAfter,
 } from '@herald/core';
+
+const alertmanagerWebhookSchema = createAlertSchemas({ labelsPerAlert: 100 }).webhook;
 
 describe('backoffDelayMs', () => {
   const settings = { baseMs: 2000, maxMs: 30000 };

@@ -1,7 +1,6 @@
 import { Router } from 'express';
 import Joi from 'joi';
 import {
-  isDeadLetterCursor,
   NO_GROUP,
   PRIORITIES,
   createJobSpec,
@@ -12,6 +11,7 @@ import {
   type PublishingQueues,
   type Router as TargetRouter,
 } from '@herald/core';
+import { isDeadLetterCursor } from '@herald/core/database';
 import { requireBearer } from '../auth';
 import { ConflictError, NotFoundError, ValidationError, withDatabase, withRedis } from '../http-errors';
 import { jsonBody } from '../json-body';

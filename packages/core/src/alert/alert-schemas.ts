@@ -72,11 +72,6 @@ export function createAlertSchemas(limits: AlertSchemaLimits): { webhook: Joi.Ob
   return { webhook, submit };
 }
 
-const defaultSchemas = createAlertSchemas({ labelsPerAlert: 100 });
-/** Alertmanager's webhook payload with the default limits. */
-export const alertmanagerWebhookSchema = defaultSchemas.webhook;
-/** A direct submission with the default limits. */
-export const submitRequestSchema = defaultSchemas.submit;
 
 export interface AlertmanagerAlert {
   status: AlertStatus;
