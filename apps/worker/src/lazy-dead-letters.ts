@@ -22,11 +22,6 @@ export class LazyDeadLetters implements DeadLetterWriter {
     return this.open().recordReplayResult(id, result);
   }
 
-  /** Whether the database has been opened; for tests and health output. */
-  get isOpen(): boolean {
-    return this.opened !== undefined;
-  }
-
   async close(): Promise<void> {
     await this.opened?.close();
   }
