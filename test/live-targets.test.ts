@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startApi } from '@herald/api';
+import { startWorker } from '@herald/worker';
 import { parseTargets } from '@herald/core';
 import { eventually } from './support/eventually';
 import { Harness, exitOf, getJson, jobSpec, postJson, targetsFrom, testConfig, testEnv, waitForOutput } from './support/herald';
@@ -50,6 +51,25 @@ describe('live targets', () => {
     const dlq = harness.dlq(databaseUrl);
     const row = await eventually(() => dlq.getByJobId(orphan.jobId), 'the orphaned job in the DLQ');
     expect(row).toMatchObject({ errorType: 'permanent', errorMessage: 'target "sink" is not configured', attempts: 1 });
+  });
+
+  it('When the targets file changes under a running worker, then both its lanes deliver to the new target', async () => {
+    const sink = await startTargetServer();
+    harness.defer(() => sink.close());
+    const first = `targets:\n  - { name: first, type: webhook, url: "${sink.url}/first" }\n`;
+    const file = targetsFile(first);
+    const env = testEnv({ TARGETS_FILE: file });
+    const { logger, entries } = capturingLogger();
+    const worker = await startWorker(testConfig(env), parseTargets(first, {}), logger);
+    harness.defer(() => worker.close());
+
+    writeFileSync(file, `${first}  - { name: second, type: webhook, url: "${sink.url}/second" }\n`);
+    await eventually(async () => entries().find((e) => e.message === 'targets reloaded'), 'the worker to reload');
+    // High is delivered by the urgent lane's thread, low by the main thread.
+    const [high, low] = [jobSpec('high', 'to-second-high', 'second'), jobSpec('low', 'to-second-low', 'second')];
+    await harness.queues(env).add([high, low]);
+    const delivered = await sink.waitForRequests(2);
+    expect(delivered.map((r) => r.path).sort()).toEqual(['/second', '/second']);
   });
 
   it('When a running API process gets an edited file or SIGHUP, then it reloads, and a bad file is refused without a restart', async () => {

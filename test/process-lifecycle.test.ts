@@ -1,7 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Harness, exitOf, jobSpec, testEnv, waitForOutput } from './support/herald';
+import { spawnUrgentLaneThread } from '@herald/worker';
+import { Harness, exitOf, jobSpec, targetsFrom, testEnv, waitForOutput } from './support/herald';
 import { startTargetServer, type TargetServer } from './support/target-server';
 
 function targetsFile(): string {
@@ -65,6 +66,16 @@ describe('worker and API processes', () => {
     harness.spawnRole('worker', env);
     await sink.waitForRequests(jobs.length, 30_000);
     expect(deliveredJobIds(sink).sort()).toEqual(jobs.map((job) => job.jobId).sort());
+  });
+
+  it("When the urgent lane's thread dies, then the worker reports the failure, with the thread's exit code, to the hook that by default exits the process", async () => {
+    const laneThread = spawnUrgentLaneThread();
+    let reportFailure!: (error: Error) => void;
+    const failure = new Promise<Error>((resolve) => (reportFailure = resolve));
+    await harness.worker(testEnv(), targetsFrom('targets:\n  - { name: sink, type: webhook, url: "http://127.0.0.1:9/hook" }\n'), { laneThread, onLaneFailure: reportFailure });
+
+    await laneThread.terminate();
+    expect((await failure).message).toBe('urgent lane stopped with exit code 1');
   });
 
   it('When the API gets SIGTERM, then it stops and exits 0', async () => {

@@ -17,7 +17,7 @@ import {
   type TargetConfig,
 } from '@herald/core';
 import { KyselyDeadLetterRepository, createDatabase } from '@herald/core/database';
-import { startWorker, type RunningWorker } from '@herald/worker';
+import { startWorker, type RunningWorker, type WorkerHooks } from '@herald/worker';
 
 export const ROOT = resolve(__dirname, '../..');
 
@@ -68,8 +68,8 @@ export class Harness {
     return api;
   }
 
-  async worker(env: Record<string, string>, targets: readonly TargetConfig[]): Promise<RunningWorker> {
-    const worker = await startWorker(testConfig(env), targets, testLogger);
+  async worker(env: Record<string, string>, targets: readonly TargetConfig[], hooks?: WorkerHooks): Promise<RunningWorker> {
+    const worker = await startWorker(testConfig(env), targets, testLogger, hooks);
     this.defer(() => worker.close());
     return worker;
   }
@@ -161,13 +161,13 @@ export function waitForOutput(child: ChildProcess, text: string, timeoutMs = 20_
   });
 }
 
-/** A job as the API would enqueue it for target `sink`, for queueing while no worker runs. */
-export function jobSpec(priority: Priority, fingerprint: string): JobSpec {
+/** A job as the API would enqueue it (for target `sink` unless told), for queueing while no worker runs. */
+export function jobSpec(priority: Priority, fingerprint: string, target = 'sink'): JobSpec {
   return createJobSpec(
     {
       alert: { fingerprint, status: 'firing', labels: { alertname: fingerprint }, annotations: {}, startsAt: '2026-11-22T10:00:00Z', endsAt: null, generatorURL: null },
       group: { receiver: null, groupKey: null, externalURL: null },
-      target: 'sink',
+      target,
       priority,
       source: 'api',
       receivedAt: Date.now(),

@@ -9,6 +9,7 @@ import {
   formatFor,
   type BreakerRegistry,
   type DeliveryReceipt,
+  type FiringJobIndex,
   type HttpDelivery,
   type Logger,
   type OutboundRequest,
@@ -25,6 +26,13 @@ const PROBE_LEASE_MARGIN_MS = 5000;
 const PARK_SPREAD_MS = 1000;
 /** A 429 without Retry-After still pauses its target this long. */
 const DEFAULT_THROTTLE_PAUSE_MS = 1000;
+/**
+ * A resolve behind its trigger looks again after a quarter of the time it has waited, within
+ * these bounds: soon after a trigger that is merely in flight, and a few times an hour
+ * behind one held by a long outage, instead of once a second.
+ */
+const BEHIND_TRIGGER_MIN_MS = 250;
+const BEHIND_TRIGGER_MAX_MS = 30_000;
 
 export interface DeliveryProcessorDeps {
   /** The live target set. */
@@ -32,6 +40,7 @@ export interface DeliveryProcessorDeps {
   readonly http: HttpDelivery;
   readonly breakers: BreakerRegistry;
   readonly rateLimiter: TargetRateLimiter;
+  readonly firingJobs: FiringJobIndex;
   readonly dlq: DeadLetterWriter;
   readonly metrics: WorkerMetrics;
   readonly logger: Logger;
@@ -41,10 +50,12 @@ export type Deliver = (job: PublishJob, token: string) => Promise<DeliveryReceip
 
 /**
  * The delivery processor takes one job (one alert for one target) through the target's
- * rate limit and circuit breaker, formats it and sends it. A job over the rate limit or
- * behind an open breaker is parked (delayed, no attempt spent, no request). A permanent failure throws UnrecoverableError so BullMQ fails the
- * job at once; any other failure throws RetryableDeliveryError for BullMQ to retry with
- * Herald's backoff. Jobs that fail for good reach the DLQ through the sweeper.
+ * rate limit and circuit breaker, formats it and sends it. A job over the rate limit,
+ * behind an open breaker, or resolving an alert whose trigger is still to be delivered is
+ * parked (delayed, no attempt spent, no request). A permanent failure throws
+ * UnrecoverableError so BullMQ fails the job at once; any other failure throws
+ * RetryableDeliveryError for BullMQ to retry with Herald's backoff. Jobs that fail for
+ * good reach the DLQ through the sweeper.
  */
 export function createDeliveryProcessor(deps: DeliveryProcessorDeps): Deliver {
   const { metrics } = deps;
@@ -65,6 +76,11 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): Deliver {
     }
     const target = deps.router().get(data.target);
     if (!target) return failPermanently(job, `target "${data.target}" is not configured`);
+    if (data.alert.status === 'resolved' && (await deps.firingJobs.isPending(target.name, data.alert.fingerprint))) {
+      const waitedMs = Date.now() - job.timestamp;
+      const lookAgainMs = Math.min(BEHIND_TRIGGER_MAX_MS, Math.max(BEHIND_TRIGGER_MIN_MS, Math.round(waitedMs / 4)));
+      return park(job, token, Date.now() + lookAgainMs, target.name, 'behind_trigger');
+    }
     let request: OutboundRequest;
     try {
       request = formatFor(data.alert, data.group, target);
@@ -116,7 +132,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): Deliver {
   };
 
   /** Sets a job aside until `until` without spending an attempt; BullMQ fetches the next one. */
-  async function park(job: PublishJob, token: string, until: number, target: string, reason: 'rate_limited' | 'breaker_open' | 'throttled'): Promise<never> {
+  async function park(job: PublishJob, token: string, until: number, target: string, reason: 'rate_limited' | 'breaker_open' | 'throttled' | 'behind_trigger'): Promise<never> {
     metrics.jobsParked.inc({ target, reason });
     await job.moveToDelayed(until, token);
     throw new DelayedError();

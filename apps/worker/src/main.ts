@@ -1,4 +1,10 @@
-import { runRole } from '@herald/core';
-import { startWorker } from './worker-process';
+import { spawnUrgentLaneThread } from './lane-thread';
 
-runRole('herald-worker', startWorker);
+// The urgent lane's thread loads its modules on the other core while this thread loads
+// its own and reads the configuration, instead of after: it is then ready about when
+// this thread is. `require`, not `import`: imports would load before this line runs.
+const laneThread = spawnUrgentLaneThread();
+const { runRole } = require('@herald/core') as typeof import('@herald/core');
+const { startWorker } = require('./worker-process') as typeof import('./worker-process');
+
+runRole('herald-worker', (config, targets, logger) => startWorker(config, targets, logger, { laneThread }));

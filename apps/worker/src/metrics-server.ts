@@ -1,13 +1,20 @@
 import { createServer, type Server } from 'node:http';
-import type { Registry } from 'prom-client';
+
+export interface MetricsServerOptions {
+  readonly port: number;
+  /** The exposition text, and its content type. */
+  readonly render: () => Promise<string>;
+  readonly contentType: string;
+  readonly health: () => Record<string, unknown>;
+}
 
 /** The worker's own small HTTP server: `/metrics` for Prometheus and `/healthz`. */
-export function startMetricsServer(options: { port: number; registry: Registry; health: () => Record<string, unknown> }): Promise<Server> {
+export function startMetricsServer(options: MetricsServerOptions): Promise<Server> {
   const server = createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/metrics') {
-      options.registry.metrics().then(
+      options.render().then(
         (body) => {
-          res.writeHead(200, { 'content-type': options.registry.contentType });
+          res.writeHead(200, { 'content-type': options.contentType });
           res.end(body);
         },
         () => {

@@ -1,3 +1,5 @@
+import { SlotLedger } from './slot-ledger';
+
 /** Thrown to jobs still waiting for a slot when the pool closes for shutdown. */
 export class SlotsClosedError extends Error {
   override readonly name = 'SlotsClosedError';
@@ -6,7 +8,8 @@ export class SlotsClosedError extends Error {
   }
 }
 
-export interface PrioritySlotsOptions {
+/** A pool that is the only one of its worker: it owns every rank of its ledger. */
+export interface SinglePoolOptions {
   /** How many jobs may run at once (`WORKER_CONCURRENCY`). */
   readonly slots: number;
   /** How many ranks there are; rank 0 is the most urgent. */
@@ -29,29 +32,38 @@ interface Waiter {
 }
 
 /**
- * PrioritySlots is a worker's pool of delivery slots shared by its queues. A free slot
- * goes to the most urgent rank with a job waiting, first come first served within a
- * rank, except that a lower rank whose oldest job has waited `maxWaitMs` is served
- * first, so a stream of urgent jobs never starves the rest. `reserved` slots are left
- * to rank 0 (and to overdue jobs).
+ * PrioritySlots is one thread's share of a worker's delivery slots: the jobs of the ranks
+ * it owns wait here, first come first served within a rank, and the shared `SlotLedger`
+ * decides which rank a free slot goes to (the most urgent waiting, unless a lower one is
+ * overdue), whichever thread frees it. A pool whose job can run only after another
+ * thread frees a slot is woken through the ledger.
  */
 export class PrioritySlots {
-  private readonly waiting: Waiter[][];
-  private free: number;
+  private readonly waiting = new Map<number, Waiter[]>();
   private closed = false;
-  private readonly now: () => number;
-  private readonly reserved: number;
+  private watching = false;
 
-  constructor(private readonly options: PrioritySlotsOptions) {
-    this.waiting = Array.from({ length: options.ranks }, () => []);
-    this.free = options.slots;
-    this.now = options.now ?? Date.now;
-    this.reserved = options.ranks > 1 ? Math.min(options.reserved ?? 0, options.slots - 1) : 0;
+  static single(options: SinglePoolOptions): PrioritySlots {
+    const ledger = SlotLedger.create({
+      slots: options.slots,
+      reserved: options.reserved ?? 0,
+      maxWaitMs: options.maxWaitMs,
+      owners: Array.from({ length: options.ranks }, () => 0),
+    });
+    return new PrioritySlots(ledger, 0, options.now);
   }
 
-  /** Slots in use. */
+  constructor(
+    readonly ledger: SlotLedger,
+    private readonly pool: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    for (const rank of ledger.ranksOf(pool)) this.waiting.set(rank, []);
+  }
+
+  /** Slots in use, by every pool of the worker. */
   get busy(): number {
-    return this.options.slots - this.free;
+    return this.ledger.busy;
   }
 
   /**
@@ -60,20 +72,23 @@ export class PrioritySlots {
    */
   acquire(rank: number, waitingSince: number): Promise<() => void> {
     if (this.closed) return Promise.reject(new SlotsClosedError());
-    if (this.free > (rank === 0 ? 0 : this.reserved)) {
-      this.free -= 1;
-      return Promise.resolve(this.releaser());
-    }
+    const queue = this.waiting.get(rank);
+    if (!queue) return Promise.reject(new RangeError(`rank ${rank} is not this pool's`));
+    if (queue.length === 0 && this.ledger.tryTake(rank, waitingSince, this.now())) return Promise.resolve(this.releaser());
     return new Promise((grant, reject) => {
-      this.waiting[rank]!.push({ waitingSince, grant, reject });
+      queue.push({ waitingSince, grant, reject });
+      if (queue.length === 1) this.ledger.setHead(this.pool, rank, waitingSince);
+      this.dispatch();
     });
   }
 
   /** Refuses new waiters and fails the waiting ones; running jobs keep their slots. */
   close(): void {
     this.closed = true;
-    for (const queue of this.waiting) {
-      for (const waiter of queue.splice(0)) waiter.reject(new SlotsClosedError());
+    for (const [rank, queue] of this.waiting) {
+      const refused = queue.splice(0);
+      if (refused.length > 0) this.ledger.setHead(this.pool, rank, undefined);
+      for (const waiter of refused) waiter.reject(new SlotsClosedError());
     }
   }
 
@@ -82,28 +97,38 @@ export class PrioritySlots {
     return () => {
       if (released) return;
       released = true;
-      const next = this.nextWaiter(this.free + 1);
-      if (next) next.grant(this.releaser());
-      else this.free += 1;
+      this.ledger.giveBack(this.pool);
+      this.dispatch();
     };
   }
 
-  /** The waiter to hand a freed slot to, when `free` slots would then be free. */
-  private nextWaiter(free: number): Waiter | undefined {
-    const overdueBefore = this.now() - this.options.maxWaitMs;
-    let overdueRank = -1;
-    for (let rank = 1; rank < this.waiting.length; rank++) {
-      const head = this.waiting[rank]![0];
-      if (head && head.waitingSince <= overdueBefore && (overdueRank < 0 || head.waitingSince < this.waiting[overdueRank]![0]!.waitingSince)) {
-        overdueRank = rank;
+  private hasWaiters(): boolean {
+    for (const queue of this.waiting.values()) if (queue.length > 0) return true;
+    return false;
+  }
+
+  /** Grants every slot the ledger gives this pool's waiters now, then watches for more. */
+  private dispatch(): void {
+    const seen = this.ledger.wakeCount(this.pool);
+    let granted = true;
+    while (granted) {
+      granted = false;
+      for (const [rank, queue] of this.waiting) {
+        const head = queue[0];
+        if (!head || !this.ledger.tryTake(rank, head.waitingSince, this.now())) continue;
+        queue.shift();
+        this.ledger.setHead(this.pool, rank, queue[0]?.waitingSince);
+        head.grant(this.releaser());
+        granted = true;
+        break;
       }
     }
-    if (overdueRank >= 0) return this.waiting[overdueRank]!.shift();
-    if (this.waiting[0]!.length > 0) return this.waiting[0]!.shift();
-    if (free <= this.reserved) return undefined;
-    for (const queue of this.waiting) {
-      if (queue.length > 0) return queue.shift();
-    }
-    return undefined;
+    // A slot freed by another thread's pool reaches these waiters only through a wake-up.
+    if (this.watching || !this.ledger.shared || !this.hasWaiters()) return;
+    this.watching = true;
+    void this.ledger.wake(this.pool, seen).then(() => {
+      this.watching = false;
+      this.dispatch();
+    });
   }
 }

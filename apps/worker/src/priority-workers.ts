@@ -17,11 +17,12 @@ import { PrioritySlots, SlotsClosedError } from './priority-slots';
 export interface PriorityWorkersOptions {
   readonly connection: Redis;
   readonly prefix: string;
-  /** Queues to serve, most urgent first. */
-  readonly queues: readonly Priority[];
-  /** Deliveries in flight at once, across all queues. */
+  /** Queues to serve, each with its rank in the worker's `SlotLedger`. */
+  readonly queues: readonly { readonly priority: Priority; readonly rank: number }[];
+  /** This thread's share of the worker's slots. */
+  readonly slots: PrioritySlots;
+  /** Deliveries in flight at once in the whole worker (`WORKER_CONCURRENCY`). */
   readonly concurrency: number;
-  readonly priorityMaxWaitMs: number;
   readonly backoff: BackoffSettings;
   /** How long a job's lock lasts without renewal; a crashed worker's jobs return after it. */
   readonly lockMs: number;
@@ -43,20 +44,26 @@ export interface PriorityWorkers {
 }
 
 /**
- * Serves several queues in strict priority from one pool of slots. Each queue has its
- * own BullMQ Worker, which fetches a few jobs more than the pool has slots: the job
- * that should run next is then already here when a slot frees, instead of a lower
- * queue's job taking the slot while the next urgent one is still on its way from Redis.
- * As many slots as that extra are kept for the most urgent queue: slow lower-queue
- * deliveries can never hold every slot while a critical alert waits.
+ * Each Worker fetches this many jobs beyond the slots: the job that should run next is
+ * then already here when a slot frees, instead of a lower queue's job taking the slot
+ * while the next urgent one is still on its way from Redis. The worker keeps as many
+ * slots for its most urgent queue (`SlotLedger` `reserved`).
+ */
+export function prefetchFor(concurrency: number): number {
+  return Math.max(1, Math.ceil(concurrency / 10));
+}
+
+/**
+ * Serves queues in strict priority from a share of the worker's slots. Each queue has its
+ * own BullMQ Worker, which fetches `prefetchFor(concurrency)` jobs more than the slots.
  * Locks, stalled-job recovery and retries stay BullMQ's.
  */
 export async function startPriorityWorkers(options: PriorityWorkersOptions): Promise<PriorityWorkers> {
-  const prefetch = Math.max(1, Math.ceil(options.concurrency / 10));
-  const slots = new PrioritySlots({ slots: options.concurrency, ranks: options.queues.length, maxWaitMs: options.priorityMaxWaitMs, reserved: prefetch });
+  const prefetch = prefetchFor(options.concurrency);
+  const { slots } = options;
 
   const connections: Redis[] = [];
-  const workers = options.queues.map((priority, rank) => {
+  const workers = options.queues.map(({ priority, rank }) => {
     const held = new HeldSlots();
     const connection = options.connection.duplicate();
     connections.push(connection);

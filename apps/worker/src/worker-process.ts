@@ -1,35 +1,42 @@
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { performance } from 'node:perf_hooks';
+import type { Worker } from 'node:worker_threads';
 import { Registry } from 'prom-client';
 import {
   BREAKER_STATE_VALUE,
-  BreakerRegistry,
   PublishingQueues,
   LiveTargets,
   Releasers,
-  TargetRateLimiter,
   coerceError,
-  createHttpDelivery,
   createRedisConnection,
   createWorkerMetrics,
   logConnectionState,
   modeOf,
   primeTargetMetrics,
+  queueName,
+  type BreakerState,
   type HeraldConfig,
   type Logger,
   type Router,
   type TargetConfig,
 } from '@herald/core';
 import { DeadLetterSweeper } from './dead-letter-sweeper';
-import { createDeliveryProcessor } from './delivery-processor';
+import { startDeliveryLane } from './delivery-lane';
 import { LazyDeadLetters } from './lazy-dead-letters';
 import { startMetricsServer } from './metrics-server';
-import { startPriorityWorkers } from './priority-workers';
+import { PrioritySlots } from './priority-slots';
+import { prefetchFor } from './priority-workers';
+import { SlotLedger } from './slot-ledger';
+import { UrgentLane, mergedMetrics, type UrgentLaneError } from './urgent-lane';
 
 /** How often the sweeper looks for final failures unprompted, and retries while PostgreSQL is down. */
 const SWEEP_INTERVAL_MS = 5000;
 /** How often breaker states are re-read from Redis for `herald_breaker_state`. */
 const BREAKER_REFRESH_MS = 5000;
+
+/** The main thread's pool of slots, and the urgent lane's. */
+const MAIN_POOL = 0;
+const URGENT_POOL = 1;
 
 export interface RunningWorker {
   /** Port of /metrics and /healthz. */
@@ -38,17 +45,33 @@ export interface RunningWorker {
   close(): Promise<void>;
 }
 
+export interface WorkerHooks {
+  /** The urgent lane's thread, spawned early by `main.ts` (`spawnUrgentLaneThread`); else spawned when needed. */
+  readonly laneThread?: Worker;
+  /**
+   * The urgent lane's thread stopped while the worker runs, so its queue is not served.
+   * By default the process exits with 1 for its supervisor to restart it whole; its jobs
+   * in flight return to their queues when their locks lapse.
+   */
+  readonly onLaneFailure?: (error: UrgentLaneError) => void;
+}
+
 /**
  * Builds and starts a worker from its configuration: the composition root shared by
  * `main.ts` and the tests. `config.worker.metricsPort` 0 picks a free port.
+ *
+ * A worker serving more than one queue delivers the most urgent one on a thread of its
+ * own (`UrgentLane`) and the rest on the main thread; both draw on one set of slots.
  */
-export async function startWorker(config: HeraldConfig, targets: readonly TargetConfig[], logger: Logger): Promise<RunningWorker> {
+export async function startWorker(config: HeraldConfig, targets: readonly TargetConfig[], logger: Logger, hooks: WorkerHooks = {}): Promise<RunningWorker> {
   const releasers = new Releasers();
   const registry = new Registry();
   const metrics = createWorkerMetrics(registry);
+  let lane: UrgentLane | undefined;
   const onTargets = (router: Router) => {
     metrics.setMode(modeOf(router));
     primeTargetMetrics(metrics, router.targets.map((t) => t.name));
+    lane?.setTargets(router.targets);
   };
   const live = new LiveTargets(targets, { file: config.targetsFile, env: process.env, logger, onChange: onTargets });
   onTargets(live.router);
@@ -64,17 +87,80 @@ export async function startWorker(config: HeraldConfig, targets: readonly Target
   releasers.add('database', () => dlq.close());
   const queues = new PublishingQueues(redis, config.queuePrefix);
   releasers.add('queues', () => queues.close());
-  const http = createHttpDelivery();
-  releasers.add('http delivery', () => http.close());
 
-  const breakers = new BreakerRegistry(redis, config.queuePrefix, config.breaker, (target, to) => {
+  const onBreakerChange = (target: string, to: BreakerState) => {
     metrics.breakerTransitions.inc({ target, to });
     metrics.breakerState.set({ target }, BREAKER_STATE_VALUE[to]);
     logger.warn('circuit breaker changed state', { target, state: to });
+  };
+  const sweeper = new DeadLetterSweeper({ queues, dlq, router, metrics, logger, intervalMs: SWEEP_INTERVAL_MS });
+  sweeper.start();
+  releasers.add('dead-letter sweeper', () => sweeper.stop());
+
+  const ranked = config.worker.queues.map((priority, rank) => ({ priority, rank }));
+  const urgent = ranked.length > 1 ? ranked[0] : undefined;
+  const ledger = SlotLedger.create({
+    slots: config.worker.concurrency,
+    reserved: prefetchFor(config.worker.concurrency),
+    maxWaitMs: config.priorityMaxWaitMs,
+    owners: ranked.map(({ rank }) => (urgent && rank === urgent.rank ? URGENT_POOL : MAIN_POOL)),
   });
+  // A step that fails to start undoes every step before it.
+  const orRelease = async <T>(step: Promise<T>): Promise<T> => {
+    try {
+      return await step;
+    } catch (error) {
+      await releasers.releaseAll(logger);
+      throw error;
+    }
+  };
+
+  if (urgent) {
+    const urgentLane = new UrgentLane({
+      data: { config, logLevel: logger.level, targets: live.router.targets, ledger: ledger.init, queue: urgent },
+      thread: hooks.laneThread,
+      logger,
+      onBreakerChange,
+      onFailed: () => sweeper.poke(),
+      onFatal:
+        hooks.onLaneFailure ??
+        ((error) => {
+          logger.error('exiting: the most urgent queue has no lane', { queue: queueName(urgent.priority), error: error.message });
+          process.exit(1);
+        }),
+    });
+    lane = urgentLane;
+    releasers.add('urgent lane', () => urgentLane.close());
+    const spawnedAt = performance.now();
+    // The lower queues start only once the lane fetches: while its thread loads they
+    // would take every slot from waiting urgent jobs. main.ts spawns the thread early, so
+    // this is short. (A resolve never overtakes its trigger whatever the timing: see
+    // FiringJobIndex.)
+    await orRelease(urgentLane.ready);
+    logger.info('urgent lane started', { queue: queueName(urgent.priority), startMs: Math.round(performance.now() - spawnedAt) });
+  } else {
+    void hooks.laneThread?.terminate();
+  }
+
+  const main = await orRelease(
+    startDeliveryLane({
+      config,
+      queues: ranked.filter((queue) => queue !== urgent),
+      slots: new PrioritySlots(ledger, MAIN_POOL),
+      redis,
+      dlq,
+      router,
+      metrics,
+      logger,
+      onBreakerChange,
+      onFailed: () => sweeper.poke(),
+    }),
+  );
+  releasers.add('workers', () => main.close());
+
   const refreshBreakers = async () => {
     try {
-      const views = await breakers.views(router().targets.map((t) => t.name));
+      const views = await main.breakers.views(router().targets.map((t) => t.name));
       for (const [target, view] of Object.entries(views)) metrics.breakerState.set({ target }, BREAKER_STATE_VALUE[view.state]);
     } catch (error) {
       logger.debug('could not read breaker states', { error: coerceError(error).message });
@@ -84,36 +170,14 @@ export async function startWorker(config: HeraldConfig, targets: readonly Target
   const breakerRefresh = setInterval(() => void refreshBreakers(), BREAKER_REFRESH_MS);
   releasers.add('breaker refresh', () => clearInterval(breakerRefresh));
 
-  const sweeper = new DeadLetterSweeper({ queues, dlq, router, metrics, logger, intervalMs: SWEEP_INTERVAL_MS });
-  sweeper.start();
-  releasers.add('dead-letter sweeper', () => sweeper.stop());
-
-  const workers = await startPriorityWorkers({
-    connection: redis,
-    prefix: config.queuePrefix,
-    queues: config.worker.queues,
-    concurrency: config.worker.concurrency,
-    priorityMaxWaitMs: config.priorityMaxWaitMs,
-    backoff: { baseMs: config.delivery.backoffBaseMs, maxMs: config.delivery.backoffMaxMs },
-    lockMs: config.worker.lockMs,
-    deliver: createDeliveryProcessor({ router, http, breakers, rateLimiter: new TargetRateLimiter(redis, config.queuePrefix), dlq, metrics, logger }),
-    onFailed: () => sweeper.poke(),
-    metrics,
-    logger,
-  });
-  releasers.add('workers', () => workers.close());
-
-  let server: Server;
-  try {
-    server = await startMetricsServer({
+  const server = await orRelease(
+    startMetricsServer({
       port: config.worker.metricsPort,
-      registry,
-      health: () => ({ mode: modeOf(live.router), queues: config.worker.queues, concurrency: config.worker.concurrency, active: workers.slots.busy, redis: redis.status }),
-    });
-  } catch (error) {
-    await releasers.releaseAll(logger);
-    throw error;
-  }
+      contentType: registry.contentType,
+      render: () => (lane ? mergedMetrics(registry, lane) : registry.metrics()),
+      health: () => ({ mode: modeOf(live.router), queues: config.worker.queues, concurrency: config.worker.concurrency, active: ledger.busy, redis: redis.status }),
+    }),
+  );
   releasers.add('metrics server', () => new Promise<void>((resolve) => server.close(() => resolve())));
 
   const metricsPort = (server.address() as AddressInfo).port;
@@ -123,6 +187,7 @@ export async function startWorker(config: HeraldConfig, targets: readonly Target
     metricsPort,
     mode: modeOf(live.router),
     targets: live.router.targets.map((t) => t.name),
+    urgentLane: urgent ? queueName(urgent.priority) : null,
   });
   if (modeOf(live.router) === 'metrics-only') logger.warn('no targets configured: metrics-only mode, nothing will be published');
 

@@ -16,7 +16,7 @@ const flush = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('PrioritySlots', () => {
   it('When slots are free, then any rank gets one at once', async () => {
-    const slots = new PrioritySlots({ slots: 2, ranks: 3, maxWaitMs: 1000 });
+    const slots = PrioritySlots.single({ slots: 2, ranks: 3, maxWaitMs: 1000 });
     const r = recorder(slots);
     await Promise.all([r.request('low', 2, 0), r.request('high', 0, 0)]);
     expect(r.order).toEqual(['low', 'high']);
@@ -25,7 +25,7 @@ describe('PrioritySlots', () => {
 
   it('When a slot frees, then the most urgent waiter gets it, first come first served within a rank', async () => {
     let now = 0;
-    const slots = new PrioritySlots({ slots: 1, ranks: 3, maxWaitMs: 1000, now: () => now });
+    const slots = PrioritySlots.single({ slots: 1, ranks: 3, maxWaitMs: 1000, now: () => now });
     const r = recorder(slots);
     await r.request('running', 2, 0);
     void r.request('low1', 2, 0);
@@ -41,7 +41,7 @@ describe('PrioritySlots', () => {
 
   it('When a lower-rank job has waited maxWaitMs, then it is served before urgent ones', async () => {
     let now = 10_000;
-    const slots = new PrioritySlots({ slots: 1, ranks: 3, maxWaitMs: 1000, now: () => now });
+    const slots = PrioritySlots.single({ slots: 1, ranks: 3, maxWaitMs: 1000, now: () => now });
     const r = recorder(slots);
     await r.request('running', 0, now);
     void r.request('old-low', 2, 8_500);
@@ -57,7 +57,7 @@ describe('PrioritySlots', () => {
   });
 
   it('When lower ranks fill every unreserved slot, then an urgent job still gets a reserved one at once', async () => {
-    const slots = new PrioritySlots({ slots: 3, ranks: 3, maxWaitMs: 1000, reserved: 1, now: () => 0 });
+    const slots = PrioritySlots.single({ slots: 3, ranks: 3, maxWaitMs: 1000, reserved: 1, now: () => 0 });
     const r = recorder(slots);
     await Promise.all([r.request('low1', 2, 0), r.request('medium1', 1, 0)]);
     void r.request('low2', 2, 0);
@@ -78,7 +78,7 @@ describe('PrioritySlots', () => {
 
   it('When a lower-rank job is overdue, then it may take the reserved slot too', async () => {
     let now = 0;
-    const slots = new PrioritySlots({ slots: 2, ranks: 2, maxWaitMs: 1000, reserved: 1, now: () => now });
+    const slots = PrioritySlots.single({ slots: 2, ranks: 2, maxWaitMs: 1000, reserved: 1, now: () => now });
     const r = recorder(slots);
     await Promise.all([r.request('high1', 0, 0), r.request('high2', 0, 0)]);
     void r.request('low', 1, 0);
@@ -94,7 +94,7 @@ describe('PrioritySlots', () => {
   });
 
   it('When the pool closes, then waiters are refused and later releases do not fail', async () => {
-    const slots = new PrioritySlots({ slots: 1, ranks: 1, maxWaitMs: 1000 });
+    const slots = PrioritySlots.single({ slots: 1, ranks: 1, maxWaitMs: 1000 });
     const release = await slots.acquire(0, 0);
     const waiting = slots.acquire(0, 0);
     slots.close();

@@ -17,6 +17,7 @@ export * from './observability/metrics';
 export * from './database/database-schema';
 export * from './queue/publishing-queues';
 export * from './queue/bulk-adder';
+export * from './queue/firing-job-index';
 export * from './config/load-targets';
 export * from './runtime/process-lifecycle';
 export * from './runtime/heap-growth';

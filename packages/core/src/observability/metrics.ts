@@ -53,9 +53,13 @@ export function createApiMetrics(registry: Registry) {
 }
 export type ApiMetrics = ReturnType<typeof createApiMetrics>;
 
-/** The metrics a worker process owns. */
-export function createWorkerMetrics(registry: Registry) {
-  collectDefaultMetrics({ register: registry });
+/**
+ * The metrics a worker process owns. A worker thread passes `processMetrics: false`: the
+ * process's CPU, memory and event-loop figures are the main thread's to report, and its
+ * /metrics adds the thread's series to its own.
+ */
+export function createWorkerMetrics(registry: Registry, options: { processMetrics?: boolean } = {}) {
+  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
   return {
     setMode: createModeGauge(registry),
     jobsCompleted: new Counter({ name: 'herald_jobs_completed_total', help: 'Jobs delivered', labelNames: ['priority', 'target'], registers: [registry] }),

@@ -2,10 +2,12 @@ import { Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { PRIORITIES, type Priority } from '../priority';
 import { BulkAdder } from './bulk-adder';
+import { FiringJobIndex } from './firing-job-index';
 import { priorityOfJobId, queueName, type DeliveryReceipt, type JobSpec, type PublishJobData } from './publish-job';
 
 export type PublishJob = Job<PublishJobData, DeliveryReceipt, string>;
 type PublishQueue = Queue<PublishJobData, DeliveryReceipt, string>;
+type JobToAdd = Parameters<PublishQueue['addBulk']>[0][number];
 
 /** What became of one JobSpec: queued, or dropped as a repeat of a job already queued. */
 export type AddOutcome = { readonly queued: true; readonly jobId: string } | { readonly queued: false; readonly existingJobId: string };
@@ -21,13 +23,22 @@ export type JobCounts = Record<JobState, number>;
  */
 export class PublishingQueues {
   private readonly queues: Record<Priority, PublishQueue>;
-  private readonly adders: Record<Priority, BulkAdder<Parameters<PublishQueue['addBulk']>[0][number], PublishJob>>;
+  private readonly adders: Record<Priority, BulkAdder<JobToAdd, PublishJob>>;
+  private readonly firing: FiringJobIndex;
 
   constructor(connection: Redis, prefix: string) {
     this.queues = Object.fromEntries(
-      PRIORITIES.map((priority) => [priority, new Queue<PublishJobData, DeliveryReceipt, string>(queueName(priority), { connection, prefix })]),
+      PRIORITIES.map((priority) => {
+        const queue = new Queue<PublishJobData, DeliveryReceipt, string>(queueName(priority), { connection, prefix });
+        // Each queue repeats its connection's errors, which the connection's owner already
+        // logs once (logConnectionState). Without a listener BullMQ prints every one raw
+        // to stderr, outside the JSON log, on each reconnection attempt.
+        queue.on('error', () => undefined);
+        return [priority, queue];
+      }),
     ) as PublishingQueues['queues'];
-    this.adders = Object.fromEntries(PRIORITIES.map((priority) => [priority, new BulkAdder((jobs) => this.queues[priority].addBulk(jobs))])) as PublishingQueues['adders'];
+    this.firing = new FiringJobIndex(connection, prefix);
+    this.adders = Object.fromEntries(PRIORITIES.map((priority) => [priority, new BulkAdder((jobs) => this.addBulk(priority, jobs))])) as PublishingQueues['adders'];
   }
 
   queue(priority: Priority): PublishQueue {
@@ -57,6 +68,19 @@ export class PublishingQueues {
       }),
     );
     return specs.map((spec) => added.get(spec)!);
+  }
+
+  /**
+   * One `addBulk`, then the firing jobs it queued go into the FiringJobIndex before the
+   * caller hears of them, so a resolve sent once the caller answers finds its trigger.
+   * A repeat BullMQ dropped is left out: the job it repeats was recorded when queued.
+   */
+  private async addBulk(priority: Priority, jobs: JobToAdd[]): Promise<PublishJob[]> {
+    const queue = this.queues[priority];
+    const added = await queue.addBulk(jobs);
+    const firing = added.filter((job, i) => job.id === jobs[i]!.opts?.jobId && job.data.alert.status === 'firing');
+    await this.firing.record(firing.map((job) => ({ target: job.data.target, fingerprint: job.data.alert.fingerprint, jobKey: queue.toKey(job.id!) })));
+    return added;
   }
 
   /** A job by id, from the queue its id names; undefined when unknown or removed. */

@@ -1,0 +1,86 @@
+import { PrioritySlots, SlotLedger } from '@herald/worker';
+
+/**
+ * Two pools on one ledger, as in a worker with an urgent lane: pool 1 owns rank 0
+ * (high), pool 0 ranks 1 and 2 (medium, low). Both live in this thread here; the
+ * wake-ups between them go through `Atomics.waitAsync` all the same.
+ */
+function twoPools(options: { slots: number; reserved?: number; maxWaitMs?: number; now?: () => number }) {
+  const ledger = SlotLedger.create({ slots: options.slots, reserved: options.reserved ?? 0, maxWaitMs: options.maxWaitMs ?? 30_000, owners: [1, 0, 0] });
+  const order: string[] = [];
+  const releases = new Map<string, () => void>();
+  const now = options.now ?? (() => 0);
+  const pools = [new PrioritySlots(ledger, 0, now), new PrioritySlots(ledger, 1, now)];
+  const request = (name: string, rank: number, waitingSince = 0) => {
+    const granted = pools[rank === 0 ? 1 : 0]!.acquire(rank, waitingSince).then((release) => {
+      order.push(name);
+      releases.set(name, release);
+    });
+    return granted;
+  };
+  return { ledger, order, request, release: (name: string) => releases.get(name)!() };
+}
+
+/** Lets a wake-up posted by `Atomics.notify` arrive and its grants run. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+describe('SlotLedger shared by two pools', () => {
+  it('When the lower pool holds every slot, then a slot it frees goes to the urgent pool waiting in the other thread', async () => {
+    const pools = twoPools({ slots: 2 });
+    await Promise.all([pools.request('low1', 2), pools.request('low2', 2)]);
+    void pools.request('high1', 0);
+    void pools.request('low3', 2);
+    await settle();
+    expect(pools.order).toEqual(['low1', 'low2']);
+
+    pools.release('low1');
+    await settle();
+    expect(pools.order).toEqual(['low1', 'low2', 'high1']);
+    expect(pools.ledger.busy).toBe(2);
+  });
+
+  it('When the urgent pool frees a slot and has nothing waiting, then the lower pool is woken and takes it', async () => {
+    const pools = twoPools({ slots: 1 });
+    await pools.request('high1', 0);
+    void pools.request('medium1', 1);
+    await settle();
+    expect(pools.order).toEqual(['high1']);
+
+    pools.release('high1');
+    await settle();
+    expect(pools.order).toEqual(['high1', 'medium1']);
+  });
+
+  it('When lower ranks fill every unreserved slot, then the urgent pool still gets the reserved one at once', async () => {
+    const pools = twoPools({ slots: 3, reserved: 1 });
+    await Promise.all([pools.request('low1', 2), pools.request('medium1', 1)]);
+    void pools.request('low2', 2);
+    await settle();
+    expect(pools.order).toEqual(['low1', 'medium1']);
+
+    await pools.request('high1', 0);
+    expect(pools.ledger.busy).toBe(3);
+    // Freed by the urgent pool, the reserved slot is not the waiting low job's.
+    pools.release('high1');
+    await settle();
+    expect(pools.order).toEqual(['low1', 'medium1', 'high1']);
+    expect(pools.ledger.busy).toBe(2);
+  });
+
+  it('When a lower-rank job is overdue, then a slot the urgent pool frees goes to it before the next urgent job', async () => {
+    let now = 10_000;
+    const pools = twoPools({ slots: 1, maxWaitMs: 1000, now: () => now });
+    await pools.request('high1', 0, now);
+    void pools.request('old-low', 2, 8_500);
+    void pools.request('high2', 0, now);
+    await settle();
+
+    pools.release('high1');
+    await settle();
+    expect(pools.order).toEqual(['high1', 'old-low']);
+    now = 10_100;
+    pools.release('old-low');
+    await settle();
+    expect(pools.order).toEqual(['high1', 'old-low', 'high2']);
+  });
+});
