@@ -47,8 +47,8 @@ export interface QueuedFiring {
  * delivered on the worker's other thread, would otherwise let the resolve reach the
  * target first, and PagerDuty, say, would keep open the incident the trigger then opens.
  *
- * The API records each firing job it queues, after BullMQ has it and before answering;
- * a worker holding a resolve asks whether that job is still unfinished, in one round trip.
+ * The API records each firing job it queues once BullMQ has it (PublishingQueues); a
+ * worker holding a resolve asks whether that job is still unfinished, in one round trip.
  * Firing jobs cost the worker nothing: a finished trigger's entry goes when a resolve
  * asks, or after `FIRING_INDEX_TTL_MS`.
  */
