@@ -15,6 +15,7 @@ const subpaths = {
   '^@herald/devstack/(local-redis|free-port)$': '<rootDir>/packages/devstack/src/$1',
   '^@herald/worker/(dead-letter-sweeper)$': '<rootDir>/apps/worker/src/$1',
   '^@herald/core/database$': '<rootDir>/packages/core/src/database',
+  '^@herald/core/delivery$': '<rootDir>/packages/core/src/delivery-exports',
 };
 
 module.exports = {

@@ -1,16 +1,15 @@
 import type { Redis } from 'ioredis';
+import type { HeraldConfig, Logger } from '@herald/core';
 import {
   BreakerRegistry,
   FiringJobIndex,
   TargetRateLimiter,
   createHttpDelivery,
   type BreakerState,
-  type HeraldConfig,
-  type Logger,
   type Priority,
   type Router,
   type WorkerMetrics,
-} from '@herald/core';
+} from '@herald/core/delivery';
 import { createDeliveryProcessor } from './delivery-processor';
 import type { DeadLetterWriter } from './lazy-dead-letters';
 import type { PrioritySlots } from './priority-slots';

@@ -11,13 +11,12 @@ import {
   type DeliveryReceipt,
   type FiringJobIndex,
   type HttpDelivery,
-  type Logger,
   type OutboundRequest,
-  type PublishJob,
   type Router,
   type TargetRateLimiter,
   type WorkerMetrics,
-} from '@herald/core';
+} from '@herald/core/delivery';
+import type { Logger, PublishJob } from '@herald/core';
 import type { DeadLetterWriter } from './lazy-dead-letters';
 
 /** A probe holds a half-open breaker for the target's timeout plus this. */

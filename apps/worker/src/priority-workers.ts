@@ -6,12 +6,11 @@ import {
   queueName,
   type BackoffSettings,
   type DeliveryReceipt,
-  type Logger,
   type Priority,
-  type PublishJob,
   type PublishJobData,
   type WorkerMetrics,
-} from '@herald/core';
+} from '@herald/core/delivery';
+import type { Logger, PublishJob } from '@herald/core';
 import { PrioritySlots, SlotsClosedError } from './priority-slots';
 
 export interface PriorityWorkersOptions {
