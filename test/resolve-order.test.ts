@@ -54,6 +54,28 @@ describe('a resolve and the trigger it resolves', () => {
     expect(metrics).toMatch(/^herald_jobs_parked_total\{target="hook",reason="behind_trigger"\} [1-9]/m);
   });
 
+  it("When the trigger's target is down and its breaker opens, then once the target is back the trigger still goes before the resolve", async () => {
+    // Both jobs are parked while the breaker is open; parked jobs come back in random order
+    // within a second, so only the ordering keeps the resolve behind.
+    const { url, target, workerMetricsUrl } = await system((index) => (index === 0 ? { status: 503 } : { status: 200 }), {
+      BREAKER_FAILURE_THRESHOLD: '1',
+      BREAKER_OPEN_MS: '1500',
+    });
+    const triggerId = await send(url, 'firing');
+    await target.waitForRequests(1);
+    const resolveId = await send(url, 'resolved');
+
+    const requests = await target.waitForRequests(3);
+    expect(requests.map((request) => [request.body.status, request.headers['x-herald-job-id']])).toEqual([
+      ['firing', triggerId],
+      ['firing', triggerId],
+      ['resolved', resolveId],
+    ]);
+    const metrics = await (await fetch(workerMetricsUrl)).text();
+    expect(metrics).toMatch(/^herald_jobs_parked_total\{target="hook",reason="breaker_open"\} [1-9]/m);
+    expect(metrics).toMatch(/^herald_jobs_parked_total\{target="hook",reason="behind_trigger"\} [1-9]/m);
+  });
+
   it('When the trigger failed for good, then its resolve is still delivered', async () => {
     const { url, target } = await system((index) => (index === 0 ? { status: 400, body: 'rejected' } : { status: 200 }));
     const triggerId = await send(url, 'firing');
