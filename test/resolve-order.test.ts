@@ -17,6 +17,8 @@ describe('a resolve and the trigger it resolves', () => {
   let dlq: KyselyDeadLetterRepository;
   afterEach(() => harness.closeAll());
 
+  /** When the alerts of `jobSpec` started. */
+  const STARTS_AT = '2026-11-22T10:00:00Z';
   const alert: TestAlert = { labels: { alertname: 'ApiDown', severity: 'critical' }, fingerprint: 'order000000000001' };
   const statusesAt = (target: TargetServer) => target.requests.map((request) => request.body.status as string);
 
@@ -104,8 +106,8 @@ describe('a resolve and the trigger it resolves', () => {
     const entry = (fingerprint: string) => `${env.QUEUE_PREFIX}:firing:hook:${fingerprint}`;
 
     await queues.add([jobSpec('high', 'fp-delivered', 'hook'), jobSpec('high', 'fp-rejected', 'hook')]);
-    expect(await index.isPending('hook', 'fp-delivered')).toBe(true);
-    expect(await index.isPending('other', 'fp-delivered')).toBe(false);
+    expect(await index.isPending('hook', 'fp-delivered', STARTS_AT)).toBe(true);
+    expect(await index.isPending('other', 'fp-delivered', STARTS_AT)).toBe(false);
     expect(await redis.pttl(entry('fp-delivered'))).toBeGreaterThan(FIRING_INDEX_TTL_MS - 60_000);
 
     const workerConnection = redis.duplicate();
@@ -121,8 +123,24 @@ describe('a resolve and the trigger it resolves', () => {
     harness.defer(() => worker.close());
     await Promise.all([once(worker, 'completed'), once(worker, 'failed')]);
 
-    expect(await index.isPending('hook', 'fp-delivered')).toBe(false);
-    expect(await index.isPending('hook', 'fp-rejected')).toBe(false);
+    expect(await index.isPending('hook', 'fp-delivered', STARTS_AT)).toBe(false);
+    expect(await index.isPending('hook', 'fp-rejected', STARTS_AT)).toBe(false);
     expect(await redis.exists(entry('fp-delivered'), entry('fp-rejected'))).toBe(0);
+  });
+
+  it('When an alert fires again before its first trigger is delivered, then a resolve of the first episode is not held behind the second trigger', async () => {
+    const env = testEnv();
+    const queues = harness.queues(env);
+    const redis = new Redis(env.REDIS_URL!, { maxRetriesPerRequest: null });
+    harness.defer(async () => redis.disconnect());
+    const index = new FiringJobIndex(redis, env.QUEUE_PREFIX!);
+    const again = jobSpec('high', 'fp-flapping', 'hook');
+    await queues.add([jobSpec('high', 'fp-flapping', 'hook')]);
+    await queues.add([{ ...again, data: { ...again.data, alert: { ...again.data.alert, startsAt: '2026-11-22T11:00:00.123456789Z' } } }]);
+
+    expect(await index.isPending('hook', 'fp-flapping', STARTS_AT)).toBe(false);
+    expect(await index.isPending('hook', 'fp-flapping', '2026-11-22T11:00:00.123456789Z')).toBe(true);
+    // A resolve submitted without startsAt is stamped when received, later than its trigger: it waits.
+    expect(await index.isPending('hook', 'fp-flapping', '2026-11-22T12:30:00+01:00')).toBe(true);
   });
 });

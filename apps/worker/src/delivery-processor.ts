@@ -75,7 +75,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): Deliver {
     }
     const target = deps.router().get(data.target);
     if (!target) return failPermanently(job, `target "${data.target}" is not configured`);
-    if (data.alert.status === 'resolved' && (await deps.firingJobs.isPending(target.name, data.alert.fingerprint))) {
+    if (data.alert.status === 'resolved' && (await deps.firingJobs.isPending(target.name, data.alert.fingerprint, data.alert.startsAt))) {
       const waitedMs = Date.now() - job.timestamp;
       const lookAgainMs = Math.min(BEHIND_TRIGGER_MAX_MS, Math.max(BEHIND_TRIGGER_MIN_MS, Math.round(waitedMs / 4)));
       return park(job, token, Date.now() + lookAgainMs, target.name, 'behind_trigger');

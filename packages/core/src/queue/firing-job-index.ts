@@ -1,13 +1,16 @@
 import type { Redis } from 'ioredis';
 
 /*
- * One string per (target, fingerprint): the Redis key of the latest firing job queued for
- * that alert and target (BullMQ keeps a job as a hash under `<prefix>:<queue>:<id>`).
+ * One string per (target, fingerprint): `<startsAt ms>|<job key>` of the latest firing job
+ * queued for that alert and target (BullMQ keeps a job as a hash under `<prefix>:<queue>:<id>`).
  *
- * RECORD  KEYS: index keys. ARGV: time to live (ms), then one job key per index key.
- * PENDING KEYS: one index key. Returns 1 while the job it names still exists without
- *         `finishedOn` (BullMQ sets that field when a job completes or fails for good).
- *         Otherwise there is nothing left to wait for: the index key goes, and it returns 0.
+ * RECORD  KEYS: index keys. ARGV: time to live (ms), then one value per index key.
+ * PENDING KEYS: one index key. ARGV: the resolve's startsAt (ms). Returns 1 while the job
+ *         recorded there still exists without `finishedOn` (BullMQ sets that field when a
+ *         job completes or fails for good) and its alert started no later than the resolve's:
+ *         a trigger of a later episode of the alert is not the one this resolve ends, and
+ *         it keeps its record for its own resolve. A finished or vanished job leaves nothing
+ *         to wait for: its record goes, and it returns 0.
  */
 const RECORD = `
 for i, key in ipairs(KEYS) do
@@ -16,11 +19,16 @@ end
 return #KEYS
 `;
 const PENDING = `
-local job = redis.call('GET', KEYS[1])
-if not job then return 0 end
-if redis.call('EXISTS', job) == 1 and redis.call('HEXISTS', job, 'finishedOn') == 0 then return 1 end
-redis.call('DEL', KEYS[1])
-return 0
+local value = redis.call('GET', KEYS[1])
+if not value then return 0 end
+local bar = string.find(value, '|', 1, true)
+local startsAt, job = tonumber(string.sub(value, 1, bar - 1)), string.sub(value, bar + 1)
+if redis.call('EXISTS', job) == 0 or redis.call('HEXISTS', job, 'finishedOn') == 1 then
+  redis.call('DEL', KEYS[1])
+  return 0
+end
+if startsAt > tonumber(ARGV[1]) then return 0 end
+return 1
 `;
 
 /**
@@ -31,13 +39,15 @@ export const FIRING_INDEX_TTL_MS = 24 * 60 * 60 * 1000;
 
 interface FiringIndexCommands {
   heraldFiringRecord(...keysThenArgs: (string | number)[]): Promise<number>;
-  heraldFiringPending(key: string): Promise<number>;
+  heraldFiringPending(key: string, startsAtMs: number): Promise<number>;
 }
 
 /** A firing job just queued: its alert and target, and where BullMQ keeps it. */
 export interface QueuedFiring {
   readonly target: string;
   readonly fingerprint: string;
+  /** The alert's `startsAt`, as received (RFC 3339). */
+  readonly startsAt: string;
   readonly jobKey: string;
 }
 
@@ -73,13 +83,17 @@ export class FiringJobIndex {
       jobs.length,
       ...jobs.map((job) => this.key(job.target, job.fingerprint)),
       FIRING_INDEX_TTL_MS,
-      ...jobs.map((job) => job.jobKey),
+      ...jobs.map((job) => `${Date.parse(job.startsAt)}|${job.jobKey}`),
     );
   }
 
-  /** Whether the latest firing job for this alert and target has yet to complete or fail. */
-  async isPending(target: string, fingerprint: string): Promise<boolean> {
-    return (await this.redis.heraldFiringPending(this.key(target, fingerprint))) === 1;
+  /**
+   * Whether a resolve of the alert that started at `startsAt` must still wait: the latest
+   * firing job for this alert and target, of that episode or an earlier one, has yet to
+   * complete or fail.
+   */
+  async isPending(target: string, fingerprint: string, startsAt: string): Promise<boolean> {
+    return (await this.redis.heraldFiringPending(this.key(target, fingerprint), Date.parse(startsAt))) === 1;
   }
 
   /** Target names cannot hold a colon, so the key is unambiguous. */

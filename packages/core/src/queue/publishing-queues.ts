@@ -89,7 +89,7 @@ export class PublishingQueues {
     const firing = added.filter((job, i) => job.id === jobs[i]!.opts?.jobId && job.data.alert.status === 'firing');
     if (firing.length > 0) {
       this.firing
-        .record(firing.map((job) => ({ target: job.data.target, fingerprint: job.data.alert.fingerprint, jobKey: queue.toKey(job.id!) })))
+        .record(firing.map((job) => ({ target: job.data.target, fingerprint: job.data.alert.fingerprint, startsAt: job.data.alert.startsAt, jobKey: queue.toKey(job.id!) })))
         .catch((error: unknown) =>
           this.logger?.warn('could not record firing jobs; their resolves may reach the targets first', { jobs: firing.length, error: coerceError(error).message }),
         );
