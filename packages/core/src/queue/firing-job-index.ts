@@ -22,12 +22,12 @@ const PENDING = `
 local value = redis.call('GET', KEYS[1])
 if not value then return 0 end
 local bar = string.find(value, '|', 1, true)
-local startsAt, job = tonumber(string.sub(value, 1, bar - 1)), string.sub(value, bar + 1)
+local startsAt, job = tonumber(string.sub(value, 1, bar - 1)) or 0, string.sub(value, bar + 1)
 if redis.call('EXISTS', job) == 0 or redis.call('HEXISTS', job, 'finishedOn') == 1 then
   redis.call('DEL', KEYS[1])
   return 0
 end
-if startsAt > tonumber(ARGV[1]) then return 0 end
+if startsAt > (tonumber(ARGV[1]) or 0) then return 0 end
 return 1
 `;
 
