@@ -35,6 +35,15 @@ describe('a resolve and the trigger it resolves', () => {
     return { url, target, workerMetricsUrl: `http://127.0.0.1:${worker.metricsPort}/metrics` };
   }
 
+  /** The queues and the index on a prefix of their own, with no API or worker. */
+  function indexAlone() {
+    const env = testEnv();
+    const queues = harness.queues(env);
+    const redis = new Redis(env.REDIS_URL!, { maxRetriesPerRequest: null });
+    harness.defer(async () => redis.disconnect());
+    return { env, queues, redis, index: new FiringJobIndex(redis, env.QUEUE_PREFIX!) };
+  }
+
   async function send(url: string, status: 'firing' | 'resolved'): Promise<string> {
     const response = await postJson(`${url}/api/v1/webhooks/alertmanager`, alertmanagerPayload([{ ...alert, status }]));
     expect(response.status).toBe(202);
@@ -98,11 +107,7 @@ describe('a resolve and the trigger it resolves', () => {
   });
 
   it('When a firing job is queued, then it is pending until BullMQ completes or fails it, and its entry goes once a resolve asks after that', async () => {
-    const env = testEnv();
-    const queues = harness.queues(env);
-    const redis = new Redis(env.REDIS_URL!, { maxRetriesPerRequest: null });
-    harness.defer(async () => redis.disconnect());
-    const index = new FiringJobIndex(redis, env.QUEUE_PREFIX!);
+    const { env, queues, redis, index } = indexAlone();
     const entry = (fingerprint: string) => `${env.QUEUE_PREFIX}:firing:hook:${fingerprint}`;
 
     await queues.add([jobSpec('high', 'fp-delivered', 'hook'), jobSpec('high', 'fp-rejected', 'hook')]);
@@ -129,11 +134,7 @@ describe('a resolve and the trigger it resolves', () => {
   });
 
   it('When an alert fires again before its first trigger is delivered, then a resolve of the first episode is not held behind the second trigger', async () => {
-    const env = testEnv();
-    const queues = harness.queues(env);
-    const redis = new Redis(env.REDIS_URL!, { maxRetriesPerRequest: null });
-    harness.defer(async () => redis.disconnect());
-    const index = new FiringJobIndex(redis, env.QUEUE_PREFIX!);
+    const { queues, index } = indexAlone();
     const again = jobSpec('high', 'fp-flapping', 'hook');
     await queues.add([jobSpec('high', 'fp-flapping', 'hook')]);
     await queues.add([{ ...again, data: { ...again.data, alert: { ...again.data.alert, startsAt: '2026-11-22T11:00:00.123456789Z' } } }]);
