@@ -9,8 +9,11 @@ const webhookPath = '/api/v1/webhooks/alertmanager';
 const targets = targetsFrom('targets:\n  - { name: sink, type: webhook, url: "http://127.0.0.1:9/never" }\n');
 
 describe('the API at its edges', () => {
+  // The APIs shared by a describe block live until the end; each test's own, until it ends.
   const harness = new Harness();
   afterAll(() => harness.closeAll());
+  const each = new Harness();
+  afterEach(() => each.closeAll());
 
   describe('with API_TOKEN set', () => {
     const token = 'submit-token-0123456789';
@@ -123,7 +126,7 @@ describe('the API at its edges', () => {
 
   describe('limits and backpressure', () => {
     it('When a webhook carries more alerts than MAX_ALERTS_PER_WEBHOOK, then 413 too_many_alerts names the limit and nothing is queued', async () => {
-      const { url } = await harness.api(testEnv({ MAX_ALERTS_PER_WEBHOOK: '3' }), targets);
+      const { url } = await each.api(testEnv({ MAX_ALERTS_PER_WEBHOOK: '3' }), targets);
       const many = alertmanagerPayload([1, 2, 3, 4].map((n) => ({ labels: { alertname: `A${n}` } })));
       const response = await postJson(`${url}${webhookPath}`, many);
       expect(response.status).toBe(413);
@@ -132,7 +135,7 @@ describe('the API at its edges', () => {
     });
 
     it('When an alert has too many labels or a request would fan out too far, then the answer names the limit', async () => {
-      const { url } = await harness.api(testEnv({ MAX_LABELS_PER_ALERT: '2', MAX_FANOUT_PER_REQUEST: '2' }), targets);
+      const { url } = await each.api(testEnv({ MAX_LABELS_PER_ALERT: '2', MAX_FANOUT_PER_REQUEST: '2' }), targets);
       const labelled = await postJson(`${url}${webhookPath}`, alertmanagerPayload([{ labels: { alertname: 'A', a: '1', b: '2' } }]));
       expect(labelled.status).toBe(400);
       expect(labelled.body.error.details[0]).toEqual({ path: 'alerts[0].labels', message: '"alerts[0].labels" has more than 2 labels (MAX_LABELS_PER_ALERT)' });
@@ -142,15 +145,15 @@ describe('the API at its edges', () => {
     });
 
     it('When Alertmanager truncated a webhook, then the alerts it left out are counted', async () => {
-      const { url } = await harness.api(testEnv(), targets);
+      const { url } = await each.api(testEnv(), targets);
       await postJson(`${url}${webhookPath}`, alertmanagerPayload([{ labels: { alertname: 'A' } }], { truncatedAlerts: 7 }));
       expect((await getJson(`${url}/metrics`)).body).toMatch(/^herald_alerts_truncated_total 7$/m);
     });
 
     it('When the low queue is over its depth limit, then low alerts get 503 with Retry-After while high ones are still queued', async () => {
       const env = testEnv({ QUEUE_MAX_DEPTH_LOW: '2' });
-      const { url } = await harness.api(env, targets);
-      const queues = harness.queues(env);
+      const { url } = await each.api(env, targets);
+      const queues = each.queues(env);
       await queues.add([jobSpec('low', 'backlog-1'), jobSpec('low', 'backlog-2')]);
       const mixed = alertmanagerPayload([
         { labels: { alertname: 'Info', severity: 'info' }, fingerprint: 'low-1' },
@@ -172,7 +175,7 @@ describe('the API at its edges', () => {
     });
 
     it('When any answer is sent, then it carries protective headers and no X-Powered-By', async () => {
-      const { url } = await harness.api(testEnv(), targets);
+      const { url } = await each.api(testEnv(), targets);
       for (const path of ['/healthz', '/api/v1/nope']) {
         const response = await fetch(`${url}${path}`);
         expect(response.headers.get('x-content-type-options')).toBe('nosniff');
@@ -183,7 +186,7 @@ describe('the API at its edges', () => {
     });
 
     it('When a request carries an X-Request-Id, then the answer echoes it; otherwise it gets a new one', async () => {
-      const { url } = await harness.api(testEnv(), targets);
+      const { url } = await each.api(testEnv(), targets);
       const echoed = await fetch(`${url}/healthz`, { headers: { 'x-request-id': 'am-1234.abc' } });
       expect(echoed.headers.get('x-request-id')).toBe('am-1234.abc');
       const made = await fetch(`${url}/api/v1/nope`, { headers: { 'x-request-id': 'not valid because spaces' } });
@@ -196,7 +199,7 @@ describe('the API at its edges', () => {
   describe('with no targets configured', () => {
     it('When alerts arrive, then they are accepted and counted, nothing is queued, and the mode is visible', async () => {
       const env = testEnv();
-      const { url } = await harness.api(env, []);
+      const { url } = await each.api(env, []);
       const response = await postJson(`${url}${webhookPath}`, alertmanagerPayload([{ labels: { alertname: 'A' } }, { labels: { alertname: 'B' } }]));
       expect(response.status).toBe(202);
       expect(response.body).toMatchObject({ mode: 'metrics-only', alerts: 2, jobs: [] });
@@ -214,8 +217,8 @@ describe('the API at its edges', () => {
     it('When Redis stops, then submissions get 503 with Retry-After, readiness fails, and both recover when it returns', async () => {
       const redis = new LocalRedis({ dataDir: mkdtempSync(join(tmpdir(), 'herald-redis-')), appendOnly: true });
       await redis.start();
-      harness.defer(() => redis.stop());
-      const { url } = await harness.api(testEnv({ REDIS_URL: redis.url }), targets);
+      each.defer(() => redis.stop());
+      const { url } = await each.api(testEnv({ REDIS_URL: redis.url }), targets);
       const payload = () => alertmanagerPayload([{ labels: { alertname: 'A' } }]);
       expect((await postJson(`${url}${webhookPath}`, payload())).status).toBe(202);
 
@@ -234,7 +237,7 @@ describe('the API at its edges', () => {
     });
 
     it('When PostgreSQL is unreachable, then readiness says so with 503', async () => {
-      const { url } = await harness.api(testEnv({ DATABASE_URL: 'postgres://nobody:x@127.0.0.1:9/none' }), targets);
+      const { url } = await each.api(testEnv({ DATABASE_URL: 'postgres://nobody:x@127.0.0.1:9/none' }), targets);
       const ready = await getJson(`${url}/readyz`);
       expect(ready.status).toBe(503);
       expect(ready.body.checks).toEqual({ redis: 'ok', postgres: 'unreachable' });
@@ -249,7 +252,7 @@ describe('the API at its edges', () => {
       [{ TARGETS_FILE: writeTemp('targets:\n  - { name: hook, type: webhook, url: "${HOOK_URL}" }\n') }, /targets\[0\] \(hook\)\.url: environment variable HOOK_URL is not set/],
     ])('When a process starts with %j, then it exits with code 2 and one message naming it', async (overrides, message) => {
       for (const role of ['api', 'worker'] as const) {
-        const { code, output } = await exitOf(harness.spawnRole(role, testEnv(overrides)));
+        const { code, output } = await exitOf(each.spawnRole(role, testEnv(overrides)));
         expect(code).toBe(2);
         expect(output).toMatch(message);
         expect(output.trim().split('\n')).toHaveLength(1);
