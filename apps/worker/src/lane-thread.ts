@@ -8,9 +8,10 @@ import { Worker } from 'node:worker_threads';
 const THREAD_ENTRY = resolve(__dirname, '../dist/urgent-lane-thread.js');
 
 /**
- * Starts the urgent lane's thread, which loads its modules (about half a second: as long
- * as the main thread's) and then waits for `UrgentLane` to give it its work. Only Node's
- * own modules are loaded here, so `main.ts` can call this first thing.
+ * Starts the urgent lane's thread, which loads its modules (the delivery side of core,
+ * fewer than the main thread's: it gets its configuration parsed) and then waits for
+ * `UrgentLane` to give it its work. Only Node's own modules are loaded here, so `main.ts`
+ * can call this first thing.
  */
 export function spawnUrgentLaneThread(): Worker {
   return new Worker(THREAD_ENTRY);

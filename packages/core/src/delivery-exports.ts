@@ -1,8 +1,8 @@
 /*
  * `@herald/core/delivery`: what a delivery thread needs (formatting, delivering, breakers,
  * rate limits, metrics, the Redis connection), without the configuration parsers. The
- * package's index loads joi and yaml for them, about 150 ms of start-up on the urgent
- * lane's thread, which receives its configuration already parsed.
+ * package's index also loads joi and yaml, about 150 ms of start-up that the urgent lane's
+ * thread, which receives its configuration already parsed, has no use for.
  */
 export * from './errors';
 export * from './priority';
