@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { Registry } from 'prom-client';
 import {
   BreakerRegistry,
@@ -18,7 +18,10 @@ import {
 import { KyselyDeadLetterRepository, createDatabase } from '@herald/core/database';
 import { createAlertIntake } from './alert-intake';
 import { createApp } from './app';
+import { createIngestFastPath } from './ingest-fast-path';
+import { protectiveHeaderValues } from './protective-headers';
 import { QueueDepthGuard } from './queue-depth-guard';
+import { createIngestEndpoints } from './routes/ingest-routes';
 import { registerDeadLetterGauge, registerQueueDepthGauge } from './scrape-gauges';
 
 const REDIS_START_WAIT_MS = 5000;
@@ -64,9 +67,10 @@ export async function startApi(config: HeraldConfig, targets: readonly TargetCon
   depthGuard.start();
   releasers.add('queue depth guard', () => depthGuard.stop());
   const intake = createAlertIntake({ queues, router, metrics, logger, depthGuard, maxFanout: config.limits.fanoutPerRequest, maxAttempts: config.delivery.maxAttempts, dedupTtlMs: config.dedupTtlMs });
+  const ingest = createIngestEndpoints({ intake, limits: config.limits, metrics });
   let draining = false;
   const app = createApp({
-    intake,
+    ingest,
     queues,
     redis,
     db,
@@ -79,14 +83,18 @@ export async function startApi(config: HeraldConfig, targets: readonly TargetCon
     logger,
     apiToken: config.apiToken,
     adminToken: config.adminToken,
-    limits: config.limits,
     draining: () => draining,
   });
 
+  const fastPath = createIngestFastPath({ endpoints: ingest, apiToken: config.apiToken, headers: protectiveHeaderValues(), metrics, logger, draining: () => draining });
   let server: Server;
   try {
     server = await new Promise((resolve, reject) => {
-      const listening = app.listen(config.port, () => resolve(listening)).once('error', reject);
+      const listening = createServer((req, res) => {
+        if (!fastPath(req, res)) app(req, res);
+      })
+        .listen(config.port, () => resolve(listening))
+        .once('error', reject);
     });
   } catch (error) {
     await releasers.releaseAll(logger);

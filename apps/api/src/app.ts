@@ -1,5 +1,4 @@
 import express, { type Express } from 'express';
-import helmet from 'helmet';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import type { Registry } from 'prom-client';
@@ -7,26 +6,26 @@ import type {
   ApiMetrics,
   BreakerRegistry,
   DeadLetterRepository,
-  HeraldConfig,
   HeraldDatabase,
   Logger,
   PublishingQueues,
   Router as TargetRouter,
 } from '@herald/core';
-import type { AlertIntake } from './alert-intake';
 import { requireAdminPage } from './auth';
 import { errorHandler, HttpError, notFoundHandler } from './http-errors';
+import { protectiveHeaders } from './protective-headers';
 import { QUEUE_BOARD_PATH, queueBoard } from './queue-board';
 import { requestId } from './request-id';
 import { requestMetrics } from './request-metrics';
 import { healthRoutes } from './routes/health-routes';
-import { ingestRoutes } from './routes/ingest-routes';
+import { ingestRoutes, type createIngestEndpoints } from './routes/ingest-routes';
 import { deadLetterRoutes } from './routes/dead-letter-routes';
 import { jobRoutes } from './routes/job-routes';
 import { targetRoutes } from './routes/target-routes';
 
 export interface AppDeps {
-  readonly intake: AlertIntake;
+  /** The ingest endpoints, which the fast path also serves (see ingest-fast-path.ts). */
+  readonly ingest: ReturnType<typeof createIngestEndpoints>;
   readonly queues: PublishingQueues;
   readonly redis: Redis;
   readonly db: Kysely<HeraldDatabase>;
@@ -39,7 +38,6 @@ export interface AppDeps {
   readonly logger: Logger;
   readonly apiToken: string | undefined;
   readonly adminToken: string | undefined;
-  readonly limits: HeraldConfig['limits'];
   /** True once shutdown began: new requests get 503 and the connection is closed. */
   readonly draining: () => boolean;
 }
@@ -53,9 +51,7 @@ export function createApp(deps: AppDeps): Express {
   // a hash of every body.
   app.set('etag', false);
 
-  // Protective headers on every answer; the default CSP also suits the queue UI, which
-  // loads only its own scripts.
-  app.use(helmet());
+  app.use(protectiveHeaders);
   app.use(requestId);
   app.use(requestMetrics(deps.metrics));
   app.use((_req, res, next) => {
@@ -66,7 +62,7 @@ export function createApp(deps: AppDeps): Express {
   });
 
   app.use(healthRoutes(deps));
-  app.use(ingestRoutes({ intake: deps.intake, apiToken: deps.apiToken, limits: deps.limits, metrics: deps.metrics }));
+  app.use(ingestRoutes({ endpoints: deps.ingest, apiToken: deps.apiToken }));
   const readers = [deps.apiToken, deps.adminToken];
   app.use(jobRoutes({ queues: deps.queues, dlq: deps.dlq, breakers: deps.breakers, router: deps.router, tokens: readers }));
   app.use(deadLetterRoutes(deps));

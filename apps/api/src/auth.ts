@@ -3,20 +3,27 @@ import type { RequestHandler } from 'express';
 import { UnauthorizedError } from './http-errors';
 
 /**
- * Requires `Authorization: Bearer <token>` matching one of `tokens`; with no token
- * configured the route is open. Tokens are compared as SHA-256 digests in constant
- * time, so neither their content nor their length leaks through timing.
+ * Whether an `Authorization` header carries `Bearer <token>` matching one of `tokens`; with
+ * no token configured, every request passes. Tokens are compared as SHA-256 digests in
+ * constant time, so neither their content nor their length leaks through timing.
  */
-export function requireBearer(tokens: readonly (string | undefined)[]): RequestHandler {
+export function bearerCheck(tokens: readonly (string | undefined)[]): (authorization: string | undefined) => boolean {
   const digests = tokens.filter((token): token is string => Boolean(token)).map(digest);
-  if (digests.length === 0) return (_req, _res, next) => next();
-  return (req, _res, next) => {
-    const header = req.headers.authorization;
+  if (digests.length === 0) return () => true;
+  return (header) => {
     const presented = header?.startsWith('Bearer ') ? digest(header.slice(7).trim()) : undefined;
     // Compare against every token, never stopping early, so timing says nothing about which one matched.
     let valid = false;
     for (const expected of digests) valid = (presented !== undefined && timingSafeEqual(presented, expected)) || valid;
-    if (!valid) throw new UnauthorizedError();
+    return valid;
+  };
+}
+
+/** Requires a bearer token that `bearerCheck` accepts; the route is open when none is configured. */
+export function requireBearer(tokens: readonly (string | undefined)[]): RequestHandler {
+  const authorized = bearerCheck(tokens);
+  return (req, _res, next) => {
+    if (!authorized(req.headers.authorization)) throw new UnauthorizedError();
     next();
   };
 }

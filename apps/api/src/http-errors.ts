@@ -125,22 +125,38 @@ export function toHttpError(error: unknown): HttpError | undefined {
   return undefined;
 }
 
-/** The one place errors become responses; anything unexpected is logged and answered 500. */
+/** An error as the client gets it: status, extra headers and the `{ error }` body. */
+export interface ErrorAnswer {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: { readonly error: Record<string, unknown> };
+}
+
+/**
+ * The one place errors become answers, for Express's routes and the ingest fast path
+ * alike; anything unexpected is logged and answered 500.
+ */
+export function errorAnswer(error: unknown, logger: Logger, request: { method: string; path: string; requestId: string | undefined }): ErrorAnswer {
+  const { requestId } = request;
+  const httpError = toHttpError(error);
+  if (!httpError) {
+    logger.error('request failed', { method: request.method, path: request.path, requestId, error: (error as Error)?.message, stack: (error as Error)?.stack });
+    return { status: 500, headers: {}, body: { error: { code: 'internal_error', message: 'internal error', requestId } } };
+  }
+  if (httpError instanceof ServiceUnavailableError) {
+    logger.warn('dependency unavailable', { dependency: httpError.dependency, method: request.method, path: request.path, requestId, cause: (httpError.cause as Error)?.message });
+  }
+  return {
+    status: httpError.status,
+    headers: httpError.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(httpError.retryAfterSeconds) },
+    body: { error: { code: httpError.code, message: httpError.message, ...(httpError.details ? { details: httpError.details } : {}), requestId } },
+  };
+}
+
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
-    const httpError = toHttpError(error);
-    if (!httpError) {
-      logger.error('request failed', { method: req.method, path: req.path, requestId: res.locals.requestId, error: (error as Error)?.message, stack: (error as Error)?.stack });
-      res.status(500).json({ error: { code: 'internal_error', message: 'internal error', requestId: res.locals.requestId } });
-      return;
-    }
-    if (httpError.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(httpError.retryAfterSeconds));
-    if (httpError instanceof ServiceUnavailableError) {
-      logger.warn('dependency unavailable', { dependency: httpError.dependency, method: req.method, path: req.path, requestId: res.locals.requestId, cause: (httpError.cause as Error)?.message });
-    }
-    res.status(httpError.status).json({
-      error: { code: httpError.code, message: httpError.message, ...(httpError.details ? { details: httpError.details } : {}), requestId: res.locals.requestId },
-    });
+    const answer = errorAnswer(error, logger, { method: req.method, path: req.path, requestId: res.locals.requestId });
+    res.set(answer.headers).status(answer.status).json(answer.body);
   };
 }
 

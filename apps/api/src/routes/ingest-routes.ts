@@ -8,39 +8,56 @@ import {
   type HeraldConfig,
   type SubmitRequest,
 } from '@herald/core';
-import type { AlertIntake } from '../alert-intake';
+import type { AlertIntake, IntakeResult } from '../alert-intake';
 import { requireBearer } from '../auth';
 import { LimitExceededError } from '../http-errors';
 import { jsonBody } from '../json-body';
 import { validate } from '../validate';
 
-/** The two ways alerts come in: Alertmanager's webhook and a direct submission. */
-export function ingestRoutes(deps: { intake: AlertIntake; apiToken: string | undefined; limits: HeraldConfig['limits']; metrics: ApiMetrics }): Router {
-  const router = Router();
-  const auth = requireBearer([deps.apiToken]);
+export const WEBHOOK_PATH = '/api/v1/webhooks/alertmanager';
+export const SUBMIT_PATH = '/api/v1/publishing/submit';
+
+/** What an ingest endpoint does with a parsed JSON body: validate it and queue its alerts. */
+export type IngestEndpoint = (body: unknown, requestId: string) => Promise<IntakeResult>;
+
+/**
+ * The two ways alerts come in, Alertmanager's webhook and a direct submission, apart from
+ * HTTP: Express's routes below and the ingest fast path both answer with these.
+ */
+export function createIngestEndpoints(deps: { intake: AlertIntake; limits: HeraldConfig['limits']; metrics: ApiMetrics }): Record<typeof WEBHOOK_PATH | typeof SUBMIT_PATH, IngestEndpoint> {
   const schemas = createAlertSchemas(deps.limits);
   const maxAlerts = deps.limits.alertsPerWebhook;
+  return {
+    async [WEBHOOK_PATH](body, requestId) {
+      // Counted before validation, so a huge batch is refused without walking it.
+      const alertsField = (body as { alerts?: unknown } | null)?.alerts;
+      const count = Array.isArray(alertsField) ? alertsField.length : 0;
+      if (count > maxAlerts) {
+        throw new LimitExceededError('too_many_alerts', `the webhook carries ${count} alerts, over MAX_ALERTS_PER_WEBHOOK (${maxAlerts}); set max_alerts in Alertmanager's webhook_config`);
+      }
+      const payload = validate<AlertmanagerWebhook>(schemas.webhook, body, 'Alertmanager webhook');
+      // Alertmanager's max_alerts cut these off before sending: they are not lost here, but worth seeing.
+      if (payload.truncatedAlerts) deps.metrics.alertsTruncated.inc(payload.truncatedAlerts);
+      const { alerts, group } = alertsFromWebhook(payload);
+      return deps.intake.accept(alerts, group, 'alertmanager', { requestId });
+    },
+    async [SUBMIT_PATH](body, requestId) {
+      const request = validate<SubmitRequest>(schemas.submit, body, 'alert');
+      const { alert, group } = alertFromSubmission(request, new Date());
+      return deps.intake.accept([alert], group, 'api', { ...(request.targets ? { targetNames: request.targets } : {}), requestId });
+    },
+  };
+}
 
-  router.post('/api/v1/webhooks/alertmanager', auth, ...jsonBody, async (req, res) => {
-    // Counted before validation, so a huge batch is refused without walking it.
-    const count = Array.isArray(req.body?.alerts) ? req.body.alerts.length : 0;
-    if (count > maxAlerts) {
-      throw new LimitExceededError('too_many_alerts', `the webhook carries ${count} alerts, over MAX_ALERTS_PER_WEBHOOK (${maxAlerts}); set max_alerts in Alertmanager's webhook_config`);
-    }
-    const payload = validate<AlertmanagerWebhook>(schemas.webhook, req.body, 'Alertmanager webhook');
-    // Alertmanager's max_alerts cut these off before sending: they are not lost here, but worth seeing.
-    if (payload.truncatedAlerts) deps.metrics.alertsTruncated.inc(payload.truncatedAlerts);
-    const { alerts, group } = alertsFromWebhook(payload);
-    const result = await deps.intake.accept(alerts, group, 'alertmanager', { requestId: res.locals.requestId });
-    res.status(202).json(result);
-  });
-
-  router.post('/api/v1/publishing/submit', auth, ...jsonBody, async (req, res) => {
-    const request = validate<SubmitRequest>(schemas.submit, req.body, 'alert');
-    const { alert, group } = alertFromSubmission(request, new Date());
-    const result = await deps.intake.accept([alert], group, 'api', { ...(request.targets ? { targetNames: request.targets } : {}), requestId: res.locals.requestId });
-    res.status(202).json(result);
-  });
-
+/** The ingest endpoints as Express routes, for every request the fast path leaves to Express. */
+export function ingestRoutes(deps: { endpoints: ReturnType<typeof createIngestEndpoints>; apiToken: string | undefined }): Router {
+  const router = Router();
+  const auth = requireBearer([deps.apiToken]);
+  for (const path of [WEBHOOK_PATH, SUBMIT_PATH] as const) {
+    const endpoint = deps.endpoints[path];
+    router.post(path, auth, ...jsonBody, async (req, res) => {
+      res.status(202).json(await endpoint(req.body, res.locals.requestId));
+    });
+  }
   return router;
 }
