@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { LocalPostgres, LocalRedis } from '@herald/devstack';
 import { migrateToLatest } from '@herald/migrations';
+import { cpuSeconds } from './machine';
 import { SinkServer } from './sink-server';
 
 const STOP_TIMEOUT_MS = 15_000;
@@ -30,6 +31,13 @@ export class BenchStack {
     await this.sink.start();
     writeFileSync(this.targetsFile, `targets:\n  - name: sink\n    type: webhook\n    url: ${this.sink.url}\n`);
     this.admin = new Redis(this.redis.url, { maxRetriesPerRequest: 3 });
+  }
+
+  /** CPU time redis-server has used so far (s): the share of the machine each system's Redis work takes. */
+  redisCpuSeconds(): number {
+    const pid = this.redis.pid;
+    if (pid === undefined) throw new Error('the bench redis-server is not running');
+    return cpuSeconds(pid);
   }
 
   get redisUrl(): string {

@@ -14,6 +14,8 @@ export interface DeliveryRound {
   readonly duplicates: number;
   /** CPU time the worker process used per job, start-up included (µs); steadier than throughput on a shared machine. */
   readonly workerCpuMicrosPerJob: number;
+  /** redis-server's CPU time per job (µs), from the worker's spawn to the last arrival. */
+  readonly redisCpuMicrosPerJob: number;
 }
 
 const DELIVERY_TIMEOUT_MS = 180_000;
@@ -29,11 +31,13 @@ export async function measureDelivery(system: BenchSystem, context: MeasureConte
   const prefix = newPrefix();
   await system.prefill(prefix, Array.from({ length: jobs }, (_, i) => alertmanagerAlert(nextFingerprint(TAG.load), 'warning', i)), 'normal');
   stack.sink.reset();
+  const redisCpuBefore = stack.redisCpuSeconds();
   const worker = await system.spawnWorker(prefix);
   try {
     await unlessDied(stack.sink.waitFor(jobs, DELIVERY_TIMEOUT_MS), [worker]);
     if (stack.sink.count < jobs) throw new Error(`${system.name} worker delivered ${stack.sink.count} of ${jobs} jobs within ${DELIVERY_TIMEOUT_MS} ms`);
     const workerCpuSeconds = worker.cpuSeconds();
+    const redisCpuSeconds = stack.redisCpuSeconds() - redisCpuBefore;
     const totalMs = stack.sink.lastArrival - worker.startedAt;
     return {
       jobsPerSecond: jobs / (totalMs / 1000),
@@ -42,6 +46,7 @@ export async function measureDelivery(system: BenchSystem, context: MeasureConte
       steadyJobsPerSecond: (jobs - 1) / ((stack.sink.lastArrival - stack.sink.firstArrival) / 1000),
       duplicates: stack.sink.duplicates,
       workerCpuMicrosPerJob: (workerCpuSeconds * 1e6) / jobs,
+      redisCpuMicrosPerJob: (redisCpuSeconds * 1e6) / jobs,
     };
   } finally {
     await worker.stop();

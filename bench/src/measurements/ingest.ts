@@ -18,6 +18,8 @@ export interface IngestRound {
    * to the request path costs.
    */
   readonly apiCpuMicrosPerAlert: number;
+  /** redis-server's CPU time per accepted alert (µs), over the same span: Redis shares the machine's cores. */
+  readonly redisCpuMicrosPerAlert: number;
 }
 
 /**
@@ -31,6 +33,7 @@ export async function measureIngest(system: BenchSystem, context: MeasureContext
   try {
     const template = new WebhookTemplate(settings.alertsPerWebhook, 'warning', TAG.load);
     const cpuBefore = api.role.cpuSeconds();
+    const redisCpuBefore = context.stack.redisCpuSeconds();
     const result = await unlessDied(
       closedLoop({
         origin: api.origin,
@@ -48,6 +51,7 @@ export async function measureIngest(system: BenchSystem, context: MeasureContext
       throw new Error(`${system.name} did not queue ${settings.alertsPerWebhook} jobs for a webhook: ${first ? `HTTP ${first.status} ${first.body.slice(0, 300)}` : result.firstError}`);
     }
     const apiCpuSeconds = api.role.cpuSeconds() - cpuBefore;
+    const redisCpuSeconds = context.stack.redisCpuSeconds() - redisCpuBefore;
     if (result.errors > 0) console.warn(`  ! ${system.name} ingest: ${result.errors} failed requests, the first: ${result.firstError}`);
     const sorted = sortedOf(result.latencies);
     return {
@@ -58,6 +62,7 @@ export async function measureIngest(system: BenchSystem, context: MeasureContext
       errors: result.errors,
       bodyBytes: template.bytes,
       apiCpuMicrosPerAlert: (apiCpuSeconds * 1e6) / result.acceptedAlerts,
+      redisCpuMicrosPerAlert: (redisCpuSeconds * 1e6) / result.acceptedAlerts,
     };
   } finally {
     await api.role.stop();

@@ -39,6 +39,11 @@ export class LocalRedis {
     return `redis://127.0.0.1:${this.portInUse}`;
   }
 
+  /** The server's process id while it runs (the bench reads its CPU time). */
+  get pid(): number | undefined {
+    return this.process?.exitCode === null ? this.process.pid : undefined;
+  }
+
   async start(): Promise<void> {
     if (spawnSync('redis-server', ['--version']).error) throw new RedisServerNotFoundError();
     mkdirSync(this.options.dataDir, { recursive: true });
