@@ -11,6 +11,7 @@ import {
   type WorkerMetrics,
 } from '@herald/core/delivery';
 import { createDeliveryProcessor } from './delivery-processor';
+import { warmUpDelivery } from './delivery-warm-up';
 import type { DeadLetterWriter } from './lazy-dead-letters';
 import type { PrioritySlots } from './priority-slots';
 import { startPriorityWorkers, type PriorityWorkers } from './priority-workers';
@@ -29,6 +30,8 @@ export interface DeliveryLaneOptions {
   readonly onBreakerChange: (target: string, to: BreakerState) => void;
   /** Called whenever an attempt fails, final or not. */
   readonly onFailed: () => void;
+  /** Warm the delivery path before fetching (`warmUpDelivery`): the urgent lane does. */
+  readonly warmUp?: boolean;
 }
 
 export interface DeliveryLane {
@@ -60,6 +63,7 @@ export async function startDeliveryLane(options: DeliveryLaneOptions): Promise<D
   });
   let workers: PriorityWorkers;
   try {
+    if (options.warmUp) await warmUpDelivery(http, options.logger);
     workers = await startPriorityWorkers({
       connection: redis,
       prefix: config.queuePrefix,

@@ -53,6 +53,8 @@ function startLane(data: UrgentLaneData): { lane: Lane; started: Promise<void> }
     config,
     queues: [data.queue],
     slots: new PrioritySlots(new SlotLedger(data.ledger), data.ledger.owners[data.queue.rank]!),
+    // The first critical alert after a start should not be the one to pay for a cold path.
+    warmUp: true,
     redis,
     dlq,
     router: () => router,
