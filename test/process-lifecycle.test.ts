@@ -1,4 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnUrgentLaneThread } from '@herald/worker';
@@ -9,6 +10,28 @@ function targetsFile(): string {
   const path = join(mkdtempSync(join(tmpdir(), 'herald-targets-')), 'targets.yaml');
   writeFileSync(path, 'targets:\n  - { name: sink, type: webhook, url: "${SINK_URL}/hook" }\n');
   return path;
+}
+
+/** The first JSON log line the child prints with this message. */
+function logEntry(child: ChildProcess, message: string, timeoutMs = 20_000): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`no "${message}" log line within ${timeoutMs} ms; output:\n${output}`)), timeoutMs);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      for (const line of output.split('\n')) {
+        if (!line.includes(`"message":"${message}"`)) continue;
+        clearTimeout(timer);
+        resolve(JSON.parse(line) as Record<string, unknown>);
+      }
+    });
+  });
+}
+
+/** A thread's nice value, from Linux's /proc (field 19 of stat, counted after the command name). */
+function niceOf(pid: number, tid = pid): number {
+  const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
 }
 
 function deliveredJobIds(sink: TargetServer): string[] {
@@ -76,6 +99,22 @@ describe('worker and API processes', () => {
 
     await laneThread.terminate();
     expect((await failure).message).toBe('urgent lane stopped with exit code 1');
+  });
+
+  it("When a worker runs an urgent lane, then its main thread, which delivers the lower queues, runs 5 nice levels below the lane's thread", async () => {
+    const worker = harness.spawnRole('worker', testEnv({ LOG_LEVEL: 'info', TARGETS_FILE: targetsFile(), SINK_URL: 'http://127.0.0.1:9' }));
+    const started = await logEntry(worker, 'urgent lane started');
+    const laneThread = started.osThreadId as number;
+    expect(laneThread).toEqual(expect.any(Number));
+    expect(laneThread).not.toBe(worker.pid);
+    const laneNice = niceOf(worker.pid!, laneThread);
+    expect(niceOf(worker.pid!)).toBe(Math.min(19, laneNice + 5));
+  });
+
+  it('When a worker serves a single queue (no urgent lane), then its main thread keeps its priority', async () => {
+    const worker = harness.spawnRole('worker', testEnv({ LOG_LEVEL: 'info', WORKER_QUEUES: 'high', TARGETS_FILE: targetsFile(), SINK_URL: 'http://127.0.0.1:9' }));
+    await logEntry(worker, 'worker started');
+    expect(niceOf(worker.pid!)).toBe(niceOf(process.pid));
   });
 
   it('When the API gets SIGTERM, then it stops and exits 0', async () => {

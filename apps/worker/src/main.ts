@@ -5,6 +5,6 @@ import { spawnUrgentLaneThread } from './lane-thread';
 // this thread is. `require`, not `import`: imports would load before this line runs.
 const laneThread = spawnUrgentLaneThread();
 const { runRole } = require('@herald/core') as typeof import('@herald/core');
-const { startWorker } = require('./worker-process') as typeof import('./worker-process');
+const { LOWER_QUEUES_NICENESS, startWorker } = require('./worker-process') as typeof import('./worker-process');
 
-runRole('herald-worker', (config, targets, logger) => startWorker(config, targets, logger, { laneThread }));
+runRole('herald-worker', (config, targets, logger) => startWorker(config, targets, logger, { laneThread, lowerMainThreadPriorityBy: LOWER_QUEUES_NICENESS }));

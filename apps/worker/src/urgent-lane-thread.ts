@@ -1,3 +1,4 @@
+import { readlinkSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { Registry } from 'prom-client';
 import winston from 'winston';
@@ -94,7 +95,7 @@ port.on('message', (message: ToLane) => {
       const { lane: created, started } = startLane(message.data);
       lane = created;
       started.then(
-        () => post({ type: 'ready' }),
+        () => post({ type: 'ready', osThreadId: osThreadId() }),
         (error) => {
           post({ type: 'fatal', message: coerceError(error).message });
           port.close();
@@ -114,3 +115,12 @@ port.on('message', (message: ToLane) => {
       return;
   }
 });
+
+/** This thread's OS thread id, from Linux's /proc/thread-self ("<pid>/task/<tid>"); undefined elsewhere. */
+function osThreadId(): number | undefined {
+  try {
+    return Number(readlinkSync('/proc/thread-self').split('/').pop()) || undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -25,7 +25,7 @@ export type ToLane =
 
 /** Messages from the lane to the main thread. */
 export type FromLane =
-  | { type: 'ready' }
+  | { type: 'ready'; osThreadId: number | undefined }
   | { type: 'metrics'; id: number; metrics: MetricsJson }
   | { type: 'log'; entry: Record<string, unknown> }
   | { type: 'breaker'; target: string; to: BreakerState }
@@ -62,8 +62,11 @@ export interface UrgentLaneOptions {
  * main thread's /metrics adds the thread's series to its own.
  */
 export class UrgentLane {
-  /** Resolves once the thread's BullMQ Worker fetches; rejects if it cannot start. */
-  readonly ready: Promise<void>;
+  /**
+   * Resolves once the thread's BullMQ Worker fetches, with the thread's OS thread id where
+   * the platform tells it (Linux), for `top -H` and `/proc`; rejects if it cannot start.
+   */
+  readonly ready: Promise<{ readonly osThreadId: number | undefined }>;
   private readonly thread: Worker;
   private readonly scrapes = new Map<number, (metrics: MetricsJson) => void>();
   private nextScrape = 0;
@@ -73,7 +76,7 @@ export class UrgentLane {
   constructor(private readonly options: UrgentLaneOptions) {
     const log = options.logger.child({ lane: 'urgent' });
     this.thread = options.thread ?? spawnUrgentLaneThread();
-    let started: () => void;
+    let started: (start: { osThreadId: number | undefined }) => void;
     let failedToStart: (error: Error) => void;
     this.ready = new Promise((resolveReady, rejectReady) => {
       started = resolveReady;
@@ -93,7 +96,7 @@ export class UrgentLane {
     this.thread.on('message', (message: FromLane) => {
       switch (message.type) {
         case 'ready':
-          return started();
+          return started({ osThreadId: message.osThreadId });
         case 'metrics':
           this.scrapes.get(message.id)?.(message.metrics);
           return;

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { getPriority, setPriority } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
 import { Registry } from 'prom-client';
@@ -54,7 +55,21 @@ export interface WorkerHooks {
    * in flight return to their queues when their locks lapse.
    */
   readonly onLaneFailure?: (error: UrgentLaneError) => void;
+  /**
+   * Once the urgent lane's thread exists, raise this thread's nice value by this much
+   * (`lowerThreadPriority`). `main.ts` passes LOWER_QUEUES_NICENESS; tests leave it out, so
+   * the test runner's own thread keeps its priority.
+   */
+  readonly lowerMainThreadPriorityBy?: number;
 }
+
+/**
+ * How much lower than the urgent lane's thread a worker's main thread runs (nice values):
+ * when the host's cores are saturated, the lower queues' deliveries yield the CPU to the
+ * urgent lane, Redis and the API. Strict priority, applied to the CPU as well as the slots
+ * (bench/README.md, finding 29).
+ */
+export const LOWER_QUEUES_NICENESS = 5;
 
 /**
  * Builds and starts a worker from its configuration: the composition root shared by
@@ -131,13 +146,15 @@ export async function startWorker(config: HeraldConfig, targets: readonly Target
     });
     lane = urgentLane;
     releasers.add('urgent lane', () => urgentLane.close());
+    // After the lane's thread exists: a thread takes its creator's priority when created.
+    if (hooks.lowerMainThreadPriorityBy) lowerThreadPriority(hooks.lowerMainThreadPriorityBy, logger);
     const spawnedAt = performance.now();
     // The lower queues start only once the lane fetches: while its thread loads they
     // would take every slot from waiting urgent jobs. main.ts spawns the thread early, so
     // this is short. (A resolve never overtakes its trigger whatever the timing: see
     // FiringJobIndex.)
-    await orRelease(urgentLane.ready);
-    logger.info('urgent lane started', { queue: queueName(urgent.priority), startMs: Math.round(performance.now() - spawnedAt) });
+    const { osThreadId } = await orRelease(urgentLane.ready);
+    logger.info('urgent lane started', { queue: queueName(urgent.priority), startMs: Math.round(performance.now() - spawnedAt), osThreadId });
   } else {
     void hooks.laneThread?.terminate();
   }
@@ -192,4 +209,19 @@ export async function startWorker(config: HeraldConfig, targets: readonly Target
   if (modeOf(live.router) === 'metrics-only') logger.warn('no targets configured: metrics-only mode, nothing will be published');
 
   return { metricsPort, close: () => releasers.releaseAll(logger) };
+}
+
+/**
+ * Raises the calling thread's nice value by `by` (19 at most), relative to what the worker
+ * was started with. Linux keeps one per thread, so this leaves the urgent lane's thread,
+ * and the threads V8 started with the process, as they were; other systems apply it to the
+ * whole process. Lowering one's own priority needs no privilege; should it fail all the
+ * same, the worker runs on at the priority it was given.
+ */
+function lowerThreadPriority(by: number, logger: Logger): void {
+  try {
+    setPriority(0, Math.min(19, getPriority(0) + by));
+  } catch (error) {
+    logger.warn('could not lower the main thread priority', { by, error: coerceError(error).message });
+  }
 }
