@@ -10,7 +10,7 @@ const WARM_UP_TIMEOUT_MS = 5000;
  *
  * A thread's first delivery pays for compiling undici's HTTP parser (WebAssembly) and for
  * running undici's and Herald's delivery code before it is optimised: on the bench machine
- * the urgent lane's first critical alert took 16–53 ms from Redis to the target, against
+ * the urgent lane's first critical alert took 26–53 ms from Redis to the target, against
  * about 5 ms for the next ones, and it was the slowest critical alert of nearly every run
  * (bench/README.md, finding 28). The lane pays this before it fetches instead.
  *
