@@ -214,7 +214,8 @@ export async function startWorker(config: HeraldConfig, targets: readonly Target
 /**
  * Raises the calling thread's nice value by `by` (19 at most), relative to what the worker
  * was started with. Linux keeps one per thread, so this leaves the urgent lane's thread,
- * and the threads V8 started with the process, as they were; other systems apply it to the
+ * and the threads V8 started with the process, as they were; threads created later from
+ * this one (libuv's pool, on its first use) take its value. Other systems apply it to the
  * whole process. Lowering one's own priority needs no privilege; should it fail all the
  * same, the worker runs on at the priority it was given.
  */

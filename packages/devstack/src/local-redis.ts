@@ -41,7 +41,8 @@ export class LocalRedis {
 
   /** The server's process id while it runs (the bench reads its CPU time). */
   get pid(): number | undefined {
-    return this.process?.exitCode === null ? this.process.pid : undefined;
+    const running = this.process && this.process.exitCode === null && this.process.signalCode === null;
+    return running ? this.process!.pid : undefined;
   }
 
   async start(): Promise<void> {
