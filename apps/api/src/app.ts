@@ -18,14 +18,14 @@ import { QUEUE_BOARD_PATH, queueBoard } from './queue-board';
 import { requestId } from './request-id';
 import { requestMetrics } from './request-metrics';
 import { healthRoutes } from './routes/health-routes';
-import { ingestRoutes, type createIngestEndpoints } from './routes/ingest-routes';
+import { ingestRoutes, type IngestEndpoints } from './routes/ingest-routes';
 import { deadLetterRoutes } from './routes/dead-letter-routes';
 import { jobRoutes } from './routes/job-routes';
 import { targetRoutes } from './routes/target-routes';
 
 export interface AppDeps {
   /** The ingest endpoints, which the fast path also serves (see ingest-fast-path.ts). */
-  readonly ingest: ReturnType<typeof createIngestEndpoints>;
+  readonly ingest: IngestEndpoints;
   readonly queues: PublishingQueues;
   readonly redis: Redis;
   readonly db: Kysely<HeraldDatabase>;

@@ -118,6 +118,14 @@ const BODY_PARSER_ERRORS: Record<string, (error: { limit?: number }) => HttpErro
   'request.size.invalid': () => new HttpError(400, 'invalid_body_size', 'the request body does not match its Content-Length'),
 };
 
+/**
+ * The answer to a body that cannot be read, by body-parser's name for the problem: the
+ * ingest fast path, which reads bodies itself, answers as Express's routes do.
+ */
+export function bodyError(type: 'entity.parse.failed' | 'entity.too.large' | 'request.aborted'): HttpError {
+  return BODY_PARSER_ERRORS[type]!({});
+}
+
 export function toHttpError(error: unknown): HttpError | undefined {
   if (error instanceof HttpError) return error;
   const type = (error as { type?: unknown } | null)?.type;

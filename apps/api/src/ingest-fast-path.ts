@@ -1,16 +1,16 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiMetrics, Logger } from '@herald/core';
 import { bearerCheck } from './auth';
-import { HttpError, errorAnswer } from './http-errors';
+import { HttpError, bodyError, errorAnswer } from './http-errors';
 import { MAX_BODY_BYTES } from './json-body';
 import { requestIdFrom } from './request-id';
-import { SUBMIT_PATH, WEBHOOK_PATH, type IngestEndpoint, type createIngestEndpoints } from './routes/ingest-routes';
+import { SUBMIT_PATH, WEBHOOK_PATH, type IngestEndpoint, type IngestEndpoints } from './routes/ingest-routes';
 
 /** `Content-Type` values the fast path takes: JSON, in UTF-8 when a charset is named. */
 const PLAIN_JSON = /^application\/json\s*(?:;\s*charset="?utf-8"?\s*)?$/i;
 
 export interface IngestFastPathDeps {
-  readonly endpoints: ReturnType<typeof createIngestEndpoints>;
+  readonly endpoints: IngestEndpoints;
   readonly apiToken: string | undefined;
   /** The headers every answer carries (`protectiveHeaderValues`). */
   readonly headers: Readonly<Record<string, string>>;
@@ -77,15 +77,10 @@ function serve(req: IncomingMessage, res: ServerResponse, path: string, endpoint
       (error: unknown) => {
         const { status, headers, body } = errorAnswer(error, deps.logger, { method: 'POST', path, requestId });
         // An oversized body was left unread: the connection cannot carry another request.
-        answer(status, body, error instanceof BodyTooLargeError ? { ...headers, Connection: 'close' } : headers);
+        const unread = error instanceof HttpError && error.code === 'payload_too_large';
+        answer(status, body, unread ? { ...headers, Connection: 'close' } : headers);
       },
     );
-}
-
-class BodyTooLargeError extends HttpError {
-  constructor() {
-    super(413, 'payload_too_large', 'the request body exceeds the 1 MiB limit');
-  }
 }
 
 /**
@@ -101,10 +96,10 @@ function readJson(req: IncomingMessage): Promise<unknown> {
       if (received <= MAX_BODY_BYTES) return void chunks.push(chunk);
       req.off('data', onData);
       req.pause();
-      reject(new BodyTooLargeError());
+      reject(bodyError('entity.too.large'));
     };
     req.on('data', onData);
-    req.once('error', () => reject(new HttpError(400, 'request_aborted', 'the request body was cut short')));
+    req.once('error', () => reject(bodyError('request.aborted')));
     req.once('end', () => {
       let text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, received)).toString('utf8');
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
@@ -115,7 +110,7 @@ function readJson(req: IncomingMessage): Promise<unknown> {
         body = undefined;
       }
       if (typeof body === 'object' && body !== null) resolve(body);
-      else reject(new HttpError(400, 'invalid_json', 'the request body is not valid JSON'));
+      else reject(bodyError('entity.parse.failed'));
     });
   });
 }

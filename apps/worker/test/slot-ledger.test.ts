@@ -21,20 +21,27 @@ function twoPools(options: { slots: number; reserved?: number; maxWaitMs?: numbe
   return { ledger, order, request, release: (name: string) => releases.get(name)!() };
 }
 
-/** Lets a wake-up posted by `Atomics.notify` arrive and its grants run. */
+/** One turn of the event loop: long enough for any grant that needs no wake-up to show. */
+const flush = () => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * For the one check that a wake-up grants nothing: there is no event to wait for, so this
+ * gives a wrong grant, which would come through `Atomics.notify`, time to show.
+ */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 
 describe('SlotLedger shared by two pools', () => {
   it('When the lower pool holds every slot, then a slot it frees goes to the urgent pool waiting in the other thread', async () => {
     const pools = twoPools({ slots: 2 });
     await Promise.all([pools.request('low1', 2), pools.request('low2', 2)]);
-    void pools.request('high1', 0);
+    const high1 = pools.request('high1', 0);
     void pools.request('low3', 2);
-    await settle();
+    await flush();
     expect(pools.order).toEqual(['low1', 'low2']);
 
+    // Should low3 take the freed slot instead, high1 never gets one and the test times out.
     pools.release('low1');
-    await settle();
+    await high1;
     expect(pools.order).toEqual(['low1', 'low2', 'high1']);
     expect(pools.ledger.busy).toBe(2);
   });
@@ -42,12 +49,12 @@ describe('SlotLedger shared by two pools', () => {
   it('When the urgent pool frees a slot and has nothing waiting, then the lower pool is woken and takes it', async () => {
     const pools = twoPools({ slots: 1 });
     await pools.request('high1', 0);
-    void pools.request('medium1', 1);
-    await settle();
+    const medium1 = pools.request('medium1', 1);
+    await flush();
     expect(pools.order).toEqual(['high1']);
 
     pools.release('high1');
-    await settle();
+    await medium1;
     expect(pools.order).toEqual(['high1', 'medium1']);
   });
 
@@ -55,7 +62,7 @@ describe('SlotLedger shared by two pools', () => {
     const pools = twoPools({ slots: 3, reserved: 1 });
     await Promise.all([pools.request('low1', 2), pools.request('medium1', 1)]);
     void pools.request('low2', 2);
-    await settle();
+    await flush();
     expect(pools.order).toEqual(['low1', 'medium1']);
 
     await pools.request('high1', 0);
@@ -71,16 +78,15 @@ describe('SlotLedger shared by two pools', () => {
     let now = 10_000;
     const pools = twoPools({ slots: 1, maxWaitMs: 1000, now: () => now });
     await pools.request('high1', 0, now);
-    void pools.request('old-low', 2, 8_500);
-    void pools.request('high2', 0, now);
-    await settle();
+    const oldLow = pools.request('old-low', 2, 8_500);
+    const high2 = pools.request('high2', 0, now);
 
     pools.release('high1');
-    await settle();
+    await oldLow;
     expect(pools.order).toEqual(['high1', 'old-low']);
     now = 10_100;
     pools.release('old-low');
-    await settle();
+    await high2;
     expect(pools.order).toEqual(['high1', 'old-low', 'high2']);
   });
 });

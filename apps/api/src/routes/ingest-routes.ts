@@ -19,12 +19,13 @@ export const SUBMIT_PATH = '/api/v1/publishing/submit';
 
 /** What an ingest endpoint does with a parsed JSON body: validate it and queue its alerts. */
 export type IngestEndpoint = (body: unknown, requestId: string) => Promise<IntakeResult>;
+export type IngestEndpoints = Readonly<Record<typeof WEBHOOK_PATH | typeof SUBMIT_PATH, IngestEndpoint>>;
 
 /**
  * The two ways alerts come in, Alertmanager's webhook and a direct submission, apart from
  * HTTP: Express's routes below and the ingest fast path both answer with these.
  */
-export function createIngestEndpoints(deps: { intake: AlertIntake; limits: HeraldConfig['limits']; metrics: ApiMetrics }): Record<typeof WEBHOOK_PATH | typeof SUBMIT_PATH, IngestEndpoint> {
+export function createIngestEndpoints(deps: { intake: AlertIntake; limits: HeraldConfig['limits']; metrics: ApiMetrics }): IngestEndpoints {
   const schemas = createAlertSchemas(deps.limits);
   const maxAlerts = deps.limits.alertsPerWebhook;
   return {
@@ -50,7 +51,7 @@ export function createIngestEndpoints(deps: { intake: AlertIntake; limits: Heral
 }
 
 /** The ingest endpoints as Express routes, for every request the fast path leaves to Express. */
-export function ingestRoutes(deps: { endpoints: ReturnType<typeof createIngestEndpoints>; apiToken: string | undefined }): Router {
+export function ingestRoutes(deps: { endpoints: IngestEndpoints; apiToken: string | undefined }): Router {
   const router = Router();
   const auth = requireBearer([deps.apiToken]);
   for (const path of [WEBHOOK_PATH, SUBMIT_PATH] as const) {
