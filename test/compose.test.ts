@@ -2,6 +2,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { loadEnvConfig, parseTargets, type HeraldConfig } from '@herald/core';
+import { ROLE_ENTRIES } from '@herald/devstack/role-entries';
 
 /**
  * No Docker engine runs where the tests run, so the container files are checked by
@@ -113,12 +114,15 @@ function publishedContainerPorts(name: string): string[] {
   });
 }
 
-/** `npm run X` → the compiled file its root script runs, and the source file it is compiled from. */
+/**
+ * `npm run X` → the compiled file its root script runs, and the source file it is compiled
+ * from. A bundle (`dist/bundle/main.js`) comes from its entry's source (`src/main.ts`).
+ */
 function scriptFiles(script: string): { compiled: string; source: string; workspace: string } {
   const body = rootPackage.scripts?.[script];
   if (body === undefined) throw new Error(`root package.json has no "${script}" script`);
   const compiled = /^node\s+(\S+\.js)$/.exec(body)?.[1];
-  const parts = compiled === undefined ? null : /^(.+)\/dist\/(.+)\.js$/.exec(compiled);
+  const parts = compiled === undefined ? null : /^(.+)\/dist\/(?:bundle\/)?(.+)\.js$/.exec(compiled);
   if (!compiled || !parts) throw new Error(`script "${script}" (${body}) does not run a compiled workspace file`);
   return { compiled, source: `${parts[1]}/src/${parts[2]}.ts`, workspace: parts[1]! };
 }
@@ -293,6 +297,10 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('When `npm start`, the tests and the bench spawn a role, then they run the file its `npm run` script runs', () => {
+    for (const role of ['api', 'worker'] as const) expect({ role, entry: scriptFiles(role).compiled }).toEqual({ role, entry: ROLE_ENTRIES[role] });
+  });
+
   it('When api, worker and migrate get environment variables, then each one is read by the code', () => {
     expect(CONFIG_VARIABLES).toEqual(expect.arrayContaining(['PORT', 'REDIS_URL', 'DATABASE_URL', 'TARGETS_FILE', 'WORKER_CONCURRENCY', 'WORKER_METRICS_PORT', 'LOG_LEVEL']));
     const migrateReads = [...read('migrations/src/migrate.ts').matchAll(/process\.env\.([A-Z_]+)/g)].map((match) => match[1]!);
@@ -463,6 +471,16 @@ describe('Dockerfile', () => {
       return [`${project}/tsconfig.json`, ...include.map((dir) => `${project}/${dir}`)];
     })];
     expect(needed.filter((path) => !copiedBefore.includes(path))).toEqual([]);
+  });
+
+  it('When the build runs, then every script file `npm run build` runs with node (the worker\'s bundler) is copied before it', () => {
+    const scripts = [...(rootPackage.scripts?.build ?? '').matchAll(/\bnode\s+(\S+)/g)].map((match) => match[1]!);
+    expect(scripts).toContain('apps/worker/scripts/bundle.mjs');
+    const builder = stages.find((stage) => runs(stage, /\bnpm run build\b/))!;
+    const buildAt = builder.instructions.findIndex((instruction) => instruction.keyword === 'RUN' && /\bnpm run build\b/.test(instruction.args));
+    const copiedBefore = copiesOf({ ...builder, instructions: builder.instructions.slice(0, buildAt) }).flatMap((copy) => copy.sources.map((source) => source.replace(/\/$/, '')));
+    const copied = (file: string): boolean => copiedBefore.some((source) => file === source || file.startsWith(`${source}/`));
+    expect(scripts.filter((file) => !copied(file))).toEqual([]);
   });
 
   it('When the runtime stage is assembled, then it holds the compiled output and production dependencies of every workspace the roles load', () => {

@@ -1,18 +1,16 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { PublishingQueues, alertsFromWebhook, createJobSpec, parseTargets, priorityOf, type JobSpec } from '@herald/core';
-import { findFreePort } from '@herald/devstack';
+import { findFreePort, roleEntry } from '@herald/devstack';
 import type { BenchStack } from './bench-stack';
 import type { BenchSystem, RunningApi } from './bench-system';
 import { webhookBody, type AlertmanagerAlert } from './payloads';
 import { RoleProcess } from './role-process';
 
-const ROOT = resolve(__dirname, '../..');
 const PREFILL_CHUNK = 1000;
 const WORKER_CONCURRENCY = 50;
 
-/** Herald as operators run it: `node apps/api/dist/main.js` and `node apps/worker/dist/main.js`. */
+/** Herald as operators run it: `npm run api` and `npm run worker` (`ROLE_ENTRIES`). */
 export class HeraldSystem implements BenchSystem {
   readonly name = 'herald';
   readonly webhookPath = '/api/v1/webhooks/alertmanager';
@@ -23,7 +21,7 @@ export class HeraldSystem implements BenchSystem {
 
   async startApi(prefix: string): Promise<RunningApi> {
     const port = await findFreePort();
-    const role = new RoleProcess('herald api', resolve(ROOT, 'apps/api/dist/main.js'), { ...this.env(prefix), PORT: String(port) });
+    const role = new RoleProcess('herald api', roleEntry('api'), { ...this.env(prefix), PORT: String(port) });
     const origin = `http://127.0.0.1:${port}`;
     await role.waitForHttp(`${origin}/readyz`);
     return { role, origin };
@@ -31,7 +29,7 @@ export class HeraldSystem implements BenchSystem {
 
   async spawnWorker(prefix: string): Promise<RoleProcess> {
     const port = await findFreePort();
-    const role = new RoleProcess('herald worker', resolve(ROOT, 'apps/worker/dist/main.js'), { ...this.env(prefix), WORKER_METRICS_PORT: String(port) });
+    const role = new RoleProcess('herald worker', roleEntry('worker'), { ...this.env(prefix), WORKER_METRICS_PORT: String(port) });
     this.metricsPorts.set(role, port);
     return role;
   }

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { roleEntry } from '@herald/devstack/role-entries';
 import { migrateToLatest } from '@herald/migrations';
 import { startApi, type RunningApi } from '@herald/api';
 import {
@@ -87,7 +88,7 @@ export class Harness {
 
   /** Runs a compiled role (`api` or `worker`) as a real process, as `npm run api` would. */
   spawnRole(role: 'api' | 'worker', env: Record<string, string>): ChildProcess {
-    const child = spawn(process.execPath, [resolve(ROOT, `apps/${role}/dist/main.js`)], {
+    const child = spawn(process.execPath, [roleEntry(role)], {
       env: { PATH: process.env.PATH, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

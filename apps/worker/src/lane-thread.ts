@@ -1,11 +1,14 @@
-import { resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 /**
- * The urgent lane thread's entry point, compiled. From `src` (the tests) this is the
- * same file as from `dist`: `npm test` builds before it runs.
+ * Where the worker's bundles are (scripts/bundle.mjs). This module runs from `dist/bundle`
+ * when operators start a worker, and from `src` (the tests) or `dist`; the bundle is built
+ * before any of them runs (`npm run build`, which `npm test` runs first).
  */
-const THREAD_ENTRY = resolve(__dirname, '../dist/urgent-lane-thread.js');
+const BUNDLE_DIR = basename(__dirname) === 'bundle' ? __dirname : resolve(__dirname, '../dist/bundle');
+/** The urgent lane thread's entry point: bundled too, since the thread loads its modules anew. */
+const THREAD_ENTRY = join(BUNDLE_DIR, 'urgent-lane-thread.js');
 
 /**
  * Starts the urgent lane's thread, which loads its modules (the delivery side of core,

@@ -1,3 +1,4 @@
 export * from './free-port';
 export * from './local-redis';
 export * from './local-postgres';
+export * from './role-entries';

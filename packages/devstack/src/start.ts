@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { migrateToLatest } from '@herald/migrations';
 import { LocalPostgres } from './local-postgres';
 import { LocalRedis, RedisServerNotFoundError } from './local-redis';
+import { roleEntry } from './role-entries';
 
 /**
  * `npm start`: the whole system on one machine. Uses REDIS_URL / DATABASE_URL when set,
@@ -62,11 +63,8 @@ async function main(): Promise<void> {
       WORKER_METRICS_PORT: String(metricsPort),
       ...(targetsFile ? { TARGETS_FILE: targetsFile } : {}),
     };
-    for (const [name, script] of [
-      ['worker', 'apps/worker/dist/main.js'],
-      ['api', 'apps/api/dist/main.js'],
-    ] as const) {
-      const child = spawn(process.execPath, [resolve(root, script)], { env, stdio: 'inherit', detached: true });
+    for (const name of ['worker', 'api'] as const) {
+      const child = spawn(process.execPath, [roleEntry(name)], { env, stdio: 'inherit', detached: true });
       started.push({ name, stop: () => stopChild(child) });
       child.once('exit', (code, signal) => {
         if (stopping) return;

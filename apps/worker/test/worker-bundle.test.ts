@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { resolve } from 'node:path';
+
+const BUNDLE_DIR = resolve(__dirname, '../dist/bundle');
+
+/** The npm packages whose code a bundle holds, read from its source map's list of inputs. */
+function packagesIn(bundle: string): Set<string> {
+  const { sources } = JSON.parse(readFileSync(resolve(BUNDLE_DIR, `${bundle}.js.map`), 'utf8')) as { sources: string[] };
+  return new Set(sources.flatMap((source) => /node_modules\/((?:@[^/]+\/)?[^/]+)\/(?!.*node_modules)/.exec(source)?.[1] ?? []));
+}
+
+function resolvable(name: string): boolean {
+  try {
+    require.resolve(name, { paths: [BUNDLE_DIR] });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("the worker's bundles (scripts/bundle.mjs)", () => {
+  it('When the worker is built, then each entry is one file holding its packages, so a start reads no module files', () => {
+    for (const bundle of ['main', 'urgent-lane-thread']) {
+      const packages = packagesIn(bundle);
+      for (const name of ['bullmq', 'ioredis', 'undici', 'prom-client', 'winston']) expect({ bundle, name, inlined: packages.has(name) }).toEqual({ bundle, name, inlined: true });
+      // What is left to Node: the dead-letter database, loaded on a worker's first final
+      // failure, and optional packages that are not installed (pg-native, valkey-glide).
+      const text = readFileSync(resolve(BUNDLE_DIR, `${bundle}.js`), 'utf8');
+      const required = new Set([...text.matchAll(/\brequire\("([^"]+)"\)/g)].map((match) => match[1]!).filter((name) => !name.startsWith('node:') && !builtinModules.includes(name)));
+      expect(required).toContain('@herald/core/database');
+      const installed = [...required].filter((name) => name !== '@herald/core/database' && resolvable(name));
+      expect({ bundle, installed }).toEqual({ bundle, installed: [] });
+    }
+  });
+
+  it("When the worker is built, then neither bundle holds kysely, and the lane's holds no configuration parser", () => {
+    expect(packagesIn('main')).not.toContain('kysely');
+    const lane = packagesIn('urgent-lane-thread');
+    for (const name of ['joi', 'yaml', 'kysely']) expect(lane).not.toContain(name);
+  });
+});
