@@ -11,11 +11,19 @@ const BUNDLE_DIR = basename(__dirname) === 'bundle' ? __dirname : resolve(__dirn
 const THREAD_ENTRY = join(BUNDLE_DIR, 'urgent-lane-thread.js');
 
 /**
+ * The lane's young generation at most, in MB. Loading its bundle in one go grew it to 16 MB,
+ * which an idle lane then kept: RSS for a thread that delivers a few alerts a second. At 4
+ * it collects every 2 MB or so of allocation, well under a millisecond each time
+ * (bench/README.md, finding 30).
+ */
+const LANE_YOUNG_GENERATION_MB = 4;
+
+/**
  * Starts the urgent lane's thread, which loads its modules (the delivery side of core,
  * fewer than the main thread's: it gets its configuration parsed) and then waits for
  * `UrgentLane` to give it its work. Only Node's own modules are loaded here, so `main.ts`
  * can call this first thing.
  */
 export function spawnUrgentLaneThread(): Worker {
-  return new Worker(THREAD_ENTRY);
+  return new Worker(THREAD_ENTRY, { resourceLimits: { maxYoungGenerationSizeMb: LANE_YOUNG_GENERATION_MB } });
 }

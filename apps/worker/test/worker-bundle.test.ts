@@ -34,6 +34,13 @@ describe("the worker's bundles (scripts/bundle.mjs)", () => {
     }
   });
 
+  it('When the worker is built, then each bundle is plain ASCII, which V8 keeps at one byte per character instead of two', () => {
+    for (const bundle of ['main', 'urgent-lane-thread']) {
+      const outside = /[^\x00-\x7f]/.exec(readFileSync(resolve(BUNDLE_DIR, `${bundle}.js`), 'utf8'));
+      expect({ bundle, outside: outside?.[0] }).toEqual({ bundle, outside: undefined });
+    }
+  });
+
   it("When the worker is built, then neither bundle holds kysely, and the lane's holds no configuration parser", () => {
     expect(packagesIn('main')).not.toContain('kysely');
     const lane = packagesIn('urgent-lane-thread');
