@@ -12,9 +12,9 @@ const THREAD_ENTRY = join(BUNDLE_DIR, 'urgent-lane-thread.js');
 
 /**
  * The lane's young generation at most, in MB. Loading its bundle in one go grew it to 16 MB,
- * which an idle lane then kept: RSS for a thread that delivers a few alerts a second. At 4
- * it collects every 2 MB or so of allocation, well under a millisecond each time
- * (bench/README.md, finding 30).
+ * which an idle lane then kept: RSS for a thread that delivers a few alerts a second. At 4 it
+ * collects more often; the bench's critical latency showed no difference (bench/README.md,
+ * finding 30).
  */
 const LANE_YOUNG_GENERATION_MB = 4;
 
