@@ -2,10 +2,11 @@
 // each into one file under dist/bundle. `npm run build` runs this after `tsc -b`, from the
 // compiled output.
 //
-// Why: a worker's start-up was mostly Node resolving, reading and wrapping some 600 module
-// files, twice (the lane's thread loads its own). One file per entry cut a worker's CPU
-// before its first delivery from about 0.9 s to 0.55 s, and spawn → ready from about 600 ms
-// to 375 ms (bench/README.md, finding 30): a restarted or scaled-out worker delivers sooner.
+// Why: a worker's start-up was mostly Node resolving, reading and wrapping module files:
+// about 670 on the main thread, then 500 again on the lane's. One file per entry cut a
+// worker's CPU from spawn to ready from about 0.9 s to 0.55 s, and the time from about
+// 600 ms to 400 (bench/README.md, finding 30): a restarted or scaled-out worker delivers
+// sooner.
 // The code is the same: esbuild keeps CommonJS semantics, so a module still runs when it is
 // first required, and what is required lazily stays lazy.
 //
