@@ -1,5 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { SourceMap } from 'node:module';
+import { basename, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /**
  * Summarises V8 CPU profiles (`node --cpu-prof`, e.g. from `BENCH_NODE_ARGS`): busy time
@@ -10,11 +12,20 @@ import { basename } from 'node:path';
  *   node bench/dist/profile-summary.js /tmp/prof/*.cpuprofile
  *
  * Main-thread time only: V8's GC helper threads are not in a profile (see /proc/<pid>/task).
+ * Code with a source map beside it (`<file>.map`: the worker's bundle, tsc's output) is
+ * counted where it was written, so a bundled worker's time is still split by package.
  */
+
+interface CallFrame {
+  readonly functionName: string;
+  readonly url: string;
+  readonly lineNumber: number;
+  readonly columnNumber: number;
+}
 
 interface ProfileNode {
   readonly id: number;
-  readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
+  readonly callFrame: CallFrame;
   readonly children?: readonly number[];
 }
 
@@ -26,8 +37,30 @@ interface CpuProfile {
 
 const TOP = 15;
 
+const sourceMaps = new Map<string, { readonly map: SourceMap; readonly dir: string } | null>();
+
+/** The source map beside a script, if it has one; read once per script. */
+function sourceMapOf(url: string): { readonly map: SourceMap; readonly dir: string } | null {
+  let found = sourceMaps.get(url);
+  if (found === undefined) {
+    const path = url.startsWith('file://') ? fileURLToPath(url) : url;
+    const mapFile = `${path}.map`;
+    found = path.startsWith('/') && existsSync(mapFile) ? { map: new SourceMap(JSON.parse(readFileSync(mapFile, 'utf8'))), dir: dirname(mapFile) } : null;
+    sourceMaps.set(url, found);
+  }
+  return found;
+}
+
+/** Where a frame's code was written: through its script's source map when there is one. */
+function originalOf(frame: CallFrame): CallFrame {
+  const sourceMap = frame.url ? sourceMapOf(frame.url) : null;
+  const entry = sourceMap?.map.findEntry(frame.lineNumber, frame.columnNumber);
+  if (!sourceMap || !entry || !('originalSource' in entry)) return frame;
+  return { functionName: frame.functionName, url: resolve(sourceMap.dir, entry.originalSource), lineNumber: entry.originalLine, columnNumber: entry.originalColumn };
+}
+
 /** Who a frame's code belongs to: an npm package, a workspace, node's own modules, or V8. */
-function ownerOf({ url, functionName }: ProfileNode['callFrame']): string {
+function ownerOf({ url, functionName }: CallFrame): string {
   const packages = url.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/g);
   if (packages) return packages.at(-1)!.slice('node_modules/'.length);
   const workspace = /\/(apps|packages|bench)\/([^/]+)\//.exec(url);
@@ -56,7 +89,7 @@ function summarise(file: string): string {
   const byOwner = new Map<string, number>();
   const byFunction = new Map<string, number>();
   for (const [id, micros] of selfTime) {
-    const frame = byId.get(id)!.callFrame;
+    const frame = originalOf(byId.get(id)!.callFrame);
     if (frame.functionName === '(idle)') continue;
     if (underRequire(id)) {
       startup += micros;
