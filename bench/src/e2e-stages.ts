@@ -1,13 +1,14 @@
 import { Redis } from 'ioredis';
 import { BenchStack } from './bench-stack';
+import { FULL } from './bench-settings';
 import { HeraldSystem } from './herald-system';
-import { openLoop } from './load/open-loop';
-import { TAG, WebhookTemplate } from './payloads';
+import { runE2eLoad } from './measurements/e2e-latency';
+import type { MeasureContext } from './measurements/measure-context';
 import { summarise } from './stats';
 
 /**
- * Where Herald's end-to-end time goes, stage by stage, at the e2e measurement's rate: the
- * same open loop of one-alert webhooks, then each completed job's timestamps, which Herald
+ * Where Herald's end-to-end time goes, stage by stage: the full bench's e2e load
+ * (`runE2eLoad`, 500 alerts/s for 20 s), then each completed job's timestamps, which Herald
  * keeps in Redis, set beside the send schedule and the sink's arrivals. Usage:
  *
  *   npm run build && node bench/dist/e2e-stages.js [rounds]
@@ -18,11 +19,6 @@ import { summarise } from './stats';
  * millisecond after `receivedAt` (8 ms at worst in finding 32's runs), so the three nearly
  * add up to the total. Bare keeps no completed jobs, so it has no such split.
  */
-const RATE_PER_SECOND = 500;
-const WARMUP = 1000;
-const COUNT = 10_000;
-const DRAIN_TIMEOUT_MS = 30_000;
-
 interface Stages {
   readonly total: number;
   readonly api: number;
@@ -30,25 +26,7 @@ interface Stages {
   readonly deliver: number;
 }
 
-async function traceRound(stack: BenchStack, system: HeraldSystem, prefix: string): Promise<Stages[]> {
-  const api = await system.startApi(prefix);
-  const worker = await system.spawnWorker(prefix);
-  try {
-    await system.workerReady(worker);
-    const send = (tag: (typeof TAG)[keyof typeof TAG], count: number, onScheduled: (fingerprint: string, at: number) => void) =>
-      openLoop({ origin: api.origin, path: system.webhookPath, template: new WebhookTemplate(1, 'warning', tag), ratePerSecond: RATE_PER_SECOND, count, onScheduled });
-    await send(TAG.warmup, WARMUP, () => {});
-    await stack.sink.waitFor(WARMUP, DRAIN_TIMEOUT_MS, TAG.warmup);
-    const scheduled = new Map<string, number>();
-    await send(TAG.load, COUNT, (fingerprint, at) => scheduled.set(fingerprint, at));
-    await stack.sink.waitFor(COUNT, DRAIN_TIMEOUT_MS, TAG.load);
-    return await stagesOf(stack, prefix, scheduled);
-  } finally {
-    await Promise.all([api.role.stop(), worker.stop()]);
-  }
-}
-
-/** Each load alert's stages, from its completed job in Redis (epoch ms) and the bench's clock. */
+/** Each counted alert's stages, from its completed job in Redis (epoch ms) and the bench's clock. */
 async function stagesOf(stack: BenchStack, prefix: string, scheduled: ReadonlyMap<string, number>): Promise<Stages[]> {
   const redis = new Redis(stack.redisUrl);
   try {
@@ -89,10 +67,11 @@ async function main(): Promise<void> {
   const stack = new BenchStack();
   await stack.start();
   try {
+    const context: MeasureContext = { stack, settings: FULL };
     const system = new HeraldSystem(stack);
     for (let round = 1; round <= rounds; round++) {
-      await stack.reset();
-      report(round, await traceRound(stack, system, `stages${round}`));
+      const { prefix, scheduled } = await runE2eLoad(system, context);
+      report(round, await stagesOf(stack, prefix, scheduled));
     }
   } finally {
     await stack.stop();
