@@ -101,14 +101,31 @@ describe('worker and API processes', () => {
     expect((await failure).message).toBe('urgent lane stopped with exit code 1');
   });
 
-  it("When a worker runs an urgent lane, then its main thread, which delivers the lower queues, runs 5 nice levels below the lane's thread", async () => {
-    const worker = harness.spawnRole('worker', testEnv({ LOG_LEVEL: 'info', TARGETS_FILE: targetsFile(), SINK_URL: 'http://127.0.0.1:9' }));
-    const started = await logEntry(worker, 'urgent lane started');
-    const laneThread = started.osThreadId as number;
+  it("When a worker runs an urgent lane, then its main thread runs 5 nice levels below the lane's thread while half its slots are busy, and at the lane's level once quiet", async () => {
+    const sink = await startTargetServer(() => ({ status: 200, delayMs: 300 }));
+    harness.defer(() => sink.close());
+    const env = testEnv({ LOG_LEVEL: 'debug', WORKER_CONCURRENCY: '4', TARGETS_FILE: targetsFile(), SINK_URL: sink.url });
+    const worker = harness.spawnRole('worker', env);
+    const started = logEntry(worker, 'urgent lane started');
+    const loweredAtStart = logEntry(worker, 'main thread priority lowered');
+    const restored = logEntry(worker, 'main thread priority restored');
+
+    const laneThread = (await started).osThreadId as number;
     expect(laneThread).toEqual(expect.any(Number));
     expect(laneThread).not.toBe(worker.pid);
     const laneNice = niceOf(worker.pid!, laneThread);
-    expect(niceOf(worker.pid!)).toBe(Math.min(19, laneNice + 5));
+    const lowered = Math.min(19, laneNice + 5);
+    // A worker starts lowered (it usually starts into a backlog), then idles for a second.
+    expect((await loweredAtStart).nice).toBe(lowered);
+    expect((await restored).nice).toBe(laneNice);
+    expect(niceOf(worker.pid!)).toBe(laneNice);
+
+    // Eight slow deliveries fill the four slots for about 600 ms.
+    const loweredWhenBusy = logEntry(worker, 'main thread priority lowered');
+    await harness.queues(env).add(Array.from({ length: 8 }, (_, i) => jobSpec('medium', `busy-${i}`)));
+    expect((await loweredWhenBusy).nice).toBe(lowered);
+    expect(niceOf(worker.pid!)).toBe(lowered);
+    expect(niceOf(worker.pid!, laneThread)).toBe(laneNice);
   });
 
   it('When a worker serves a single queue (no urgent lane), then its main thread keeps its priority', async () => {

@@ -1,5 +1,4 @@
 import type { AddressInfo } from 'node:net';
-import { getPriority, setPriority } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
 import { Registry } from 'prom-client';
@@ -22,6 +21,7 @@ import {
   type TargetConfig,
 } from '@herald/core';
 import { DeadLetterSweeper } from './dead-letter-sweeper';
+import { BusyNiceness } from './busy-niceness';
 import { startDeliveryLane } from './delivery-lane';
 import { LazyDeadLetters } from './lazy-dead-letters';
 import { startMetricsServer } from './metrics-server';
@@ -56,18 +56,18 @@ export interface WorkerHooks {
    */
   readonly onLaneFailure?: (error: UrgentLaneError) => void;
   /**
-   * Once the urgent lane's thread exists, raise this thread's nice value by this much
-   * (`lowerThreadPriority`). `main.ts` passes LOWER_QUEUES_NICENESS; tests leave it out, so
-   * the test runner's own thread keeps its priority.
+   * Once the urgent lane's thread exists, raise this thread's nice value by this much while
+   * it is busy (`BusyNiceness`). `main.ts` passes LOWER_QUEUES_NICENESS; tests leave it out,
+   * so the test runner's own thread keeps its priority.
    */
   readonly lowerMainThreadPriorityBy?: number;
 }
 
 /**
- * How much lower than the urgent lane's thread a worker's main thread runs (nice values):
- * when the host's cores are saturated, the lower queues' deliveries yield the CPU to the
- * urgent lane, Redis and the API. Strict priority, applied to the CPU as well as the slots
- * (bench/README.md, finding 29).
+ * How much lower than the urgent lane's thread a worker's main thread runs while it is busy
+ * (nice values): when the host's cores are saturated, the lower queues' deliveries yield the
+ * CPU to the urgent lane, Redis and the API. Strict priority, applied to the CPU as well as
+ * the slots (bench/README.md, findings 29 and 34).
  */
 export const LOWER_QUEUES_NICENESS = 5;
 
@@ -147,7 +147,13 @@ export async function startWorker(config: HeraldConfig, targets: readonly Target
     lane = urgentLane;
     releasers.add('urgent lane', () => urgentLane.close());
     // After the lane's thread exists: a thread takes its creator's priority when created.
-    if (hooks.lowerMainThreadPriorityBy) lowerThreadPriority(hooks.lowerMainThreadPriorityBy, logger);
+    if (hooks.lowerMainThreadPriorityBy) {
+      // Half the slots in use: the lower queues have a backlog (or slow targets), not a trickle.
+      const busyFrom = Math.ceil(config.worker.concurrency / 2);
+      const niceness = new BusyNiceness({ by: hooks.lowerMainThreadPriorityBy, isBusy: () => ledger.busy >= busyFrom, logger });
+      niceness.start();
+      releasers.add('main thread priority', () => niceness.stop());
+    }
     const spawnedAt = performance.now();
     // The lower queues start only once the lane fetches: while its thread loads they
     // would take every slot from waiting urgent jobs. main.ts spawns the thread early, so
@@ -209,20 +215,4 @@ export async function startWorker(config: HeraldConfig, targets: readonly Target
   if (modeOf(live.router) === 'metrics-only') logger.warn('no targets configured: metrics-only mode, nothing will be published');
 
   return { metricsPort, close: () => releasers.releaseAll(logger) };
-}
-
-/**
- * Raises the calling thread's nice value by `by` (19 at most), relative to what the worker
- * was started with. Linux keeps one per thread, so this leaves the urgent lane's thread,
- * and the threads V8 started with the process, as they were; threads created later from
- * this one (libuv's pool, on its first use) take its value. Other systems apply it to the
- * whole process. Lowering one's own priority needs no privilege; should it fail all the
- * same, the worker runs on at the priority it was given.
- */
-function lowerThreadPriority(by: number, logger: Logger): void {
-  try {
-    setPriority(0, Math.min(19, getPriority(0) + by));
-  } catch (error) {
-    logger.warn('could not lower the main thread priority', { by, error: coerceError(error).message });
-  }
 }
