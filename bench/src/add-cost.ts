@@ -1,0 +1,113 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Queue, type JobsOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import { alertsFromWebhook, createJobSpec, loadEnvConfig, priorityOf, type JobSpec } from '@herald/core';
+import { LocalRedis } from '@herald/devstack';
+import { BARE_JOB_OPTIONS } from './bare/bare-settings';
+import { alertmanagerAlert, nextFingerprint, webhookBody, TAG } from './payloads';
+import { median } from './stats';
+
+/**
+ * What Redis spends adding one job, by what the job carries (finding 35). For each variant,
+ * 10,000 jobs go through BullMQ's `addBulk` in tens, as the API adds a 10-alert webhook, on
+ * a throwaway redis-server; `INFO commandstats` gives the time Redis itself spent in the add
+ * script per call, which the machine's other work hardly moves. Usage:
+ *
+ *   npm run build && node bench/dist/add-cost.js [rounds]
+ */
+const JOBS = 10_000;
+const BATCH = 10;
+
+interface JobToAdd {
+  readonly name: string;
+  readonly data: unknown;
+  readonly opts: JobsOptions;
+}
+
+/** `DEDUP_TTL_MS`'s default, from the configuration code (which needs some database URL to read it). */
+const dedupTtlMs = loadEnvConfig({ DATABASE_URL: 'postgres://127.0.0.1/unused' }).dedupTtlMs;
+
+/** A Herald job for one fresh alert, exactly as the API builds it (deduplication on, at the default TTL). */
+function heraldJob(ttlMs = dedupTtlMs): JobSpec {
+  const { alerts, group } = alertsFromWebhook(JSON.parse(webhookBody([alertmanagerAlert(nextFingerprint(TAG.load), 'warning')])));
+  const alert = alerts[0]!;
+  return createJobSpec({ alert, group, target: 'sink', priority: priorityOf(alert.status, alert.labels), source: 'alertmanager', receivedAt: Date.now() }, undefined, {
+    maxAttempts: 5,
+    dedupTtlMs: ttlMs,
+  });
+}
+
+const VARIANTS: Record<string, () => JobToAdd> = {
+  'bare (bare-api.ts)': () => ({ name: 'alert', data: alertmanagerAlert(nextFingerprint(TAG.load), 'warning'), opts: BARE_JOB_OPTIONS }),
+  'Herald (as the API adds it)': () => {
+    const spec = heraldJob();
+    return { name: spec.data.target, data: spec.data, opts: spec.opts };
+  },
+  'Herald without deduplication': () => {
+    const spec = heraldJob(0);
+    return { name: spec.data.target, data: spec.data, opts: spec.opts };
+  },
+  'Herald without retention options': () => {
+    const { removeOnComplete: _complete, removeOnFail: _fail, ...opts } = heraldJob().opts;
+    return { name: 'sink', data: heraldJob().data, opts };
+  },
+  "Herald's options, bare's data": () => ({ name: 'sink', data: alertmanagerAlert(nextFingerprint(TAG.load), 'warning'), opts: heraldJob().opts }),
+  "bare's options, Herald's data": () => ({ name: 'alert', data: heraldJob().data, opts: BARE_JOB_OPTIONS }),
+};
+
+/** Redis's own time per call of the add script (µs), and the bytes the jobs left in memory. */
+async function measure(admin: Redis, url: string, queueName: string, make: () => JobToAdd): Promise<{ usPerAdd: number; bytesPerJob: number }> {
+  await admin.flushall();
+  const connection = new Redis(url, { maxRetriesPerRequest: null });
+  const queue = new Queue(queueName, { connection });
+  try {
+    // The first add loads the scripts; it is not counted.
+    await queue.addBulk([make()]);
+    const before = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))![1]);
+    await admin.config('RESETSTAT');
+    for (let added = 0; added < JOBS; added += BATCH) await queue.addBulk(Array.from({ length: BATCH }, make));
+    const stats = /cmdstat_evalsha:calls=(\d+),usec=(\d+)/.exec(await admin.info('commandstats'));
+    if (!stats || Number(stats[1]) !== JOBS) throw new Error(`expected ${JOBS} add script calls, Redis counted ${stats?.[1] ?? 0}`);
+    const after = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))![1]);
+    return { usPerAdd: Number(stats[2]) / JOBS, bytesPerJob: (after - before) / JOBS };
+  } finally {
+    await queue.close();
+    // BullMQ leaves a connection it was given open.
+    connection.disconnect();
+  }
+}
+
+async function main(): Promise<void> {
+  const rounds = Number(process.argv[2] ?? 3);
+  const dir = mkdtempSync(join(tmpdir(), 'herald-add-cost-'));
+  const redis = new LocalRedis({ dataDir: dir, appendOnly: false });
+  await redis.start();
+  const admin = new Redis(redis.url);
+  try {
+    const results = new Map<string, { us: number[]; bytes: number[] }>(Object.keys(VARIANTS).map((name) => [name, { us: [], bytes: [] }]));
+    // Variants alternate within each round, so the machine's drift hits all of them.
+    for (let round = 1; round <= rounds; round++) {
+      for (const [name, make] of Object.entries(VARIANTS)) {
+        const { usPerAdd, bytesPerJob } = await measure(admin, redis.url, `add-cost-${round}`, make);
+        results.get(name)!.us.push(usPerAdd);
+        results.get(name)!.bytes.push(bytesPerJob);
+        console.log(`round ${round}  ${name.padEnd(34)} ${usPerAdd.toFixed(1).padStart(6)} µs/add  ${Math.round(bytesPerJob).toString().padStart(5)} B/job`);
+      }
+    }
+    console.log(`\nMedians of ${rounds} rounds, ${JOBS} jobs each, added in tens (Redis time in the add script, memory per job):`);
+    for (const [name, { us, bytes }] of results) {
+      console.log(`  ${name.padEnd(34)} ${median(us).toFixed(1).padStart(6)} µs/add  ${Math.round(median(bytes)).toString().padStart(5)} B/job`);
+    }
+  } finally {
+    admin.disconnect();
+    await redis.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
