@@ -357,6 +357,15 @@ describe('docker-compose.yml', () => {
     expect(sourceText('apps/worker')).toContain("'/healthz'");
   });
 
+  it('When a worker runs as the unprivileged node user, then its nice ulimit lets the main thread return to nice 0 after a busy spell', () => {
+    // Without CAP_SYS_NICE, RLIMIT_NICE decides how far a process may raise its priority: down to nice 20 − limit.
+    const runtime = dockerStages(read('Dockerfile')).at(-1)!;
+    expect(runtime.instructions.filter((instruction) => instruction.keyword === 'USER').at(-1)?.args).toBe('node');
+    const nice = service('worker').ulimits?.nice;
+    const soft = typeof nice === 'object' ? nice.soft : (nice ?? 0);
+    expect(20 - soft).toBeLessThanOrEqual(0);
+  });
+
   it('When the API is published, then its port mapping and readiness healthcheck use the port it listens on', () => {
     const port = String(configOf('api').port);
     expect(publishedContainerPorts('api')).toContain(port);
@@ -397,15 +406,6 @@ describe('the monitoring services of the stack', () => {
     alerting?: { alertmanagers?: { static_configs?: { targets?: string[] }[] }[] };
     scrape_configs?: { job_name: string; static_configs?: { targets?: string[] }[]; dns_sd_configs?: { names?: string[]; port?: number }[] }[];
   }
-
-  it('When a worker runs as the unprivileged node user, then its nice ulimit lets the main thread return to nice 0 after a busy spell', () => {
-    // Without CAP_SYS_NICE, RLIMIT_NICE decides how far a process may raise its priority: down to nice 20 − limit.
-    const runtime = dockerStages(read('Dockerfile')).at(-1)!;
-    expect(runtime.instructions.filter((instruction) => instruction.keyword === 'USER').at(-1)?.args).toBe('node');
-    const nice = service('worker').ulimits?.nice;
-    const soft = typeof nice === 'object' ? nice.soft : (nice ?? 0);
-    expect(20 - soft).toBeLessThanOrEqual(0);
-  });
 
   it('When Prometheus scrapes the stack, then it reaches the API, every worker replica and Alertmanager at the ports they serve', () => {
     const configFlag = commandOf('prometheus').find((argument) => argument.startsWith('--config.file='));

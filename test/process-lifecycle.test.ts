@@ -108,16 +108,23 @@ describe('worker and API processes', () => {
     const worker = harness.spawnRole('worker', env);
     const started = logEntry(worker, 'urgent lane started');
     const loweredAtStart = logEntry(worker, 'main thread priority lowered');
-    const restored = logEntry(worker, 'main thread priority restored');
 
     const laneThread = (await started).osThreadId as number;
     expect(laneThread).toEqual(expect.any(Number));
     expect(laneThread).not.toBe(worker.pid);
     const laneNice = niceOf(worker.pid!, laneThread);
     const lowered = Math.min(19, laneNice + 5);
-    // A worker starts lowered (it usually starts into a backlog), then idles for a second.
+    // A worker starts lowered (it usually starts into a backlog), then idles for a second
+    // (so listening from here on misses nothing). Returning takes CAP_SYS_NICE: root has it
+    // (CI, the sessions); other users keep the lowered priority unless a nice ulimit allows
+    // more, and the worker says so.
     expect((await loweredAtStart).nice).toBe(lowered);
-    expect((await restored).nice).toBe(laneNice);
+    if (process.getuid?.() !== 0) {
+      await logEntry(worker, 'the main thread keeps its lowered priority: raising it again needs CAP_SYS_NICE or a nice ulimit');
+      expect(niceOf(worker.pid!)).toBe(lowered);
+      return;
+    }
+    expect((await logEntry(worker, 'main thread priority restored')).nice).toBe(laneNice);
     expect(niceOf(worker.pid!)).toBe(laneNice);
 
     // Eight slow deliveries fill the four slots for about 600 ms.
