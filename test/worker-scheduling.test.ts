@@ -59,6 +59,26 @@ describe('worker scheduling', () => {
     expect(sink.requests.filter((r) => r.body.alert.fingerprint.startsWith('low-'))).toHaveLength(9);
   });
 
+  it('When a high alert was just delivered, then slow low alerts get at most half the slots, and the rest once a second has passed without one', async () => {
+    const sink = await startTargetServer((request) => (request.body.alert.fingerprint.startsWith('low-') ? { status: 200, delayMs: 600_000 } : { status: 200 }));
+    const env = testEnv({ WORKER_CONCURRENCY: '10' });
+    const queues = harness.queues(env);
+    const high = job('high', 'high-0');
+    await queues.add([high]);
+    await harness.worker(env, targetsFrom(`targets:\n  - { name: sink, type: webhook, url: "${sink.url}" }\n`));
+    harness.defer(() => sink.close());
+    await sink.waitForJob(high.jobId);
+    await queues.add(Array.from({ length: 20 }, (_, i) => job('low', `low-${i}`)));
+
+    // Nine of ten may be low in the end (one slot is always the high queue's), but while the
+    // high queue is active half stay its own: five lows, then a pause until its second lapses.
+    const lows = (await sink.waitForRequests(1 + 9)).filter((r) => r.body.alert.fingerprint.startsWith('low-')).map((r) => r.at);
+    const gaps = lows.slice(1).map((at, i) => at - lows[i]!);
+    const longest = Math.max(...gaps);
+    expect(gaps.indexOf(longest)).toBe(4);
+    expect(longest).toBeGreaterThanOrEqual(200);
+  });
+
   /** One medium job for a target answering with `reply`, then a worker to deliver it. */
   async function deliverOne(reply: (index: number) => Reply) {
     const sink = await startTargetServer((_req, i) => reply(i));

@@ -42,6 +42,7 @@ export class PrioritySlots {
   private readonly waiting = new Map<number, Waiter[]>();
   private closed = false;
   private watching = false;
+  private reserveTimer: NodeJS.Timeout | undefined;
 
   static single(options: SinglePoolOptions): PrioritySlots {
     const ledger = SlotLedger.create({
@@ -85,11 +86,27 @@ export class PrioritySlots {
   /** Refuses new waiters and fails the waiting ones; running jobs keep their slots. */
   close(): void {
     this.closed = true;
+    clearTimeout(this.reserveTimer);
     for (const [rank, queue] of this.waiting) {
       const refused = queue.splice(0);
       if (refused.length > 0) this.ledger.setHead(this.pool, rank, undefined);
       for (const waiter of refused) waiter.reject(new SlotsClosedError());
     }
+  }
+
+  /**
+   * Jobs held back by the urgent rank's larger reserve may go once it lapses, though no slot
+   * is freed then (slow deliveries may hold every other one for their whole timeout).
+   */
+  private recheckWhenReserveLapses(): void {
+    if (this.reserveTimer || !this.hasWaiters()) return;
+    const now = this.now();
+    const until = this.ledger.activeUntil(now);
+    if (until === undefined) return;
+    this.reserveTimer = setTimeout(() => {
+      this.reserveTimer = undefined;
+      this.dispatch();
+    }, until - now).unref();
   }
 
   private releaser(): () => void {
@@ -123,6 +140,7 @@ export class PrioritySlots {
         break;
       }
     }
+    this.recheckWhenReserveLapses();
     // A slot freed by another thread's pool reaches these waiters only through a wake-up.
     if (this.watching || !this.ledger.shared || !this.hasWaiters()) return;
     this.watching = true;

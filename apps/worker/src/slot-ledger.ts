@@ -18,6 +18,9 @@ export interface SlotLedgerInit {
   readonly slots: number;
   /** Slots only rank 0 may take, unless a lower rank is overdue. */
   readonly reserved: number;
+  /** The reserve while rank 0 is active: it took a slot within the last `activeWindowMs`. */
+  readonly reservedWhileActive: number;
+  readonly activeWindowMs: number;
   /** A lower-rank job that has waited this long is served before higher ranks. */
   readonly maxWaitMs: number;
   /** The pool that owns each rank; rank 0 is the most urgent. */
@@ -26,7 +29,13 @@ export interface SlotLedgerInit {
   readonly counts: SharedArrayBuffer;
   /** BigInt64 per rank: when its oldest waiting job started waiting (epoch ms), -1 when none waits. */
   readonly heads: SharedArrayBuffer;
+  /** BigInt64: when rank 0 last took a slot (epoch ms), -1 before it ever did. */
+  readonly lastUrgentTake: SharedArrayBuffer;
 }
+
+/** What `SlotLedger.create` needs; without `reservedWhileActive`, the reserve never grows. */
+export type SlotLedgerOptions = Pick<SlotLedgerInit, 'slots' | 'reserved' | 'maxWaitMs' | 'owners'> &
+  Partial<Pick<SlotLedgerInit, 'reservedWhileActive' | 'activeWindowMs'>>;
 
 /**
  * SlotLedger is the one account of a worker process's delivery slots, kept in shared
@@ -35,28 +44,42 @@ export interface SlotLedgerInit {
  * started waiting; any pool may then decide, from the same numbers, whether a slot is
  * its rank's to take. The rule is the same as in a single pool: an overdue lower rank
  * first, else the most urgent waiting rank, with `reserved` slots left to rank 0.
+ *
+ * While rank 0 is active, its reserve grows to `reservedWhileActive`: every delivery the
+ * lower ranks run keeps commands queued in Redis and requests in the host's other
+ * processes, and an urgent job's own round trips wait behind them (bench/README.md,
+ * finding 36).
  */
 export class SlotLedger {
   private readonly counts: Int32Array;
   private readonly heads: BigInt64Array;
+  private readonly lastUrgentTake: BigInt64Array;
   private readonly pools: number;
 
-  static create(options: Pick<SlotLedgerInit, 'slots' | 'reserved' | 'maxWaitMs' | 'owners'>): SlotLedger {
+  static create(options: SlotLedgerOptions): SlotLedger {
     const pools = Math.max(...options.owners) + 1;
     const heads = new SharedArrayBuffer(BigInt64Array.BYTES_PER_ELEMENT * options.owners.length);
     new BigInt64Array(heads).fill(NONE);
+    const lastUrgentTake = new SharedArrayBuffer(BigInt64Array.BYTES_PER_ELEMENT);
+    new BigInt64Array(lastUrgentTake).fill(NONE);
+    // A reserve needs a lower rank to hold back, and leaves them at least one slot.
+    const reserve = (slots: number) => (options.owners.length > 1 ? Math.max(0, Math.min(slots, options.slots - 1)) : 0);
+    const reserved = reserve(options.reserved);
     return new SlotLedger({
       ...options,
-      // The reserve needs a lower rank to hold back, and at least one slot they may take.
-      reserved: options.owners.length > 1 ? Math.max(0, Math.min(options.reserved, options.slots - 1)) : 0,
+      reserved,
+      reservedWhileActive: Math.max(reserved, reserve(options.reservedWhileActive ?? 0)),
+      activeWindowMs: options.activeWindowMs ?? 0,
       counts: new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT * (FIRST_WAKE + pools)),
       heads,
+      lastUrgentTake,
     });
   }
 
   constructor(readonly init: SlotLedgerInit) {
     this.counts = new Int32Array(init.counts);
     this.heads = new BigInt64Array(init.heads);
+    this.lastUrgentTake = new BigInt64Array(init.lastUrgentTake);
     this.pools = Math.max(...init.owners) + 1;
   }
 
@@ -79,7 +102,9 @@ export class SlotLedger {
       const busy = Atomics.load(this.counts, BUSY);
       if (!this.mayTake(rank, waitingSince, busy, now)) return false;
       // Another thread may have taken or returned a slot since the load: then decide again.
-      if (Atomics.compareExchange(this.counts, BUSY, busy, busy + 1) === busy) return true;
+      if (Atomics.compareExchange(this.counts, BUSY, busy, busy + 1) !== busy) continue;
+      if (rank === 0) Atomics.store(this.lastUrgentTake, 0, BigInt(now));
+      return true;
     }
   }
 
@@ -110,6 +135,18 @@ export class SlotLedger {
     if (waiting.async) await waiting.value;
   }
 
+  /**
+   * While rank 0 is active, when its larger reserve lapses (epoch ms): lower-rank jobs it
+   * holds back may take a slot then, even if no slot is freed meanwhile.
+   */
+  activeUntil(now: number): number | undefined {
+    const { reserved, reservedWhileActive, activeWindowMs } = this.init;
+    const last = Atomics.load(this.lastUrgentTake, 0);
+    if (last === NONE || reservedWhileActive === reserved) return undefined;
+    const until = Number(last) + activeWindowMs;
+    return until > now ? until : undefined;
+  }
+
   /** Whether another pool exists that can wake this one. */
   get shared(): boolean {
     return this.pools > 1;
@@ -128,7 +165,7 @@ export class SlotLedger {
   }
 
   private mayTake(rank: number, waitingSince: number, busy: number, now: number): boolean {
-    const { slots, reserved, maxWaitMs } = this.init;
+    const { slots, reserved, reservedWhileActive, maxWaitMs } = this.init;
     // When each rank's oldest job started waiting; undefined when none waits.
     const headOf = (r: number) => {
       const published = Atomics.load(this.heads, r);
@@ -150,6 +187,7 @@ export class SlotLedger {
     if (overdue >= 0) return overdue === rank && busy < slots;
     // Otherwise the most urgent rank with a job waiting.
     for (let r = 0; r < rank; r++) if (headOf(r) !== undefined) return false;
-    return busy < (rank === 0 ? slots : slots - reserved);
+    if (rank === 0) return busy < slots;
+    return busy < slots - (this.activeUntil(now) === undefined ? reserved : reservedWhileActive);
   }
 }

@@ -35,6 +35,14 @@ const SWEEP_INTERVAL_MS = 5000;
 /** How often breaker states are re-read from Redis for `herald_breaker_state`. */
 const BREAKER_REFRESH_MS = 5000;
 
+/**
+ * After the urgent queue starts a delivery, half the worker's slots stay its own for this
+ * long (`SlotLedger` `reservedWhileActive`): during a burst of critical alerts, the lower
+ * queues run at most half as many deliveries, whose Redis commands and requests the
+ * critical ones would otherwise queue behind.
+ */
+const URGENT_ACTIVE_WINDOW_MS = 1000;
+
 /** The main thread's pool of slots, and the urgent lane's. */
 const MAIN_POOL = 0;
 const URGENT_POOL = 1;
@@ -117,6 +125,8 @@ export async function startWorker(config: HeraldConfig, targets: readonly Target
   const ledger = SlotLedger.create({
     slots: config.worker.concurrency,
     reserved: prefetchFor(config.worker.concurrency),
+    reservedWhileActive: Math.floor(config.worker.concurrency / 2),
+    activeWindowMs: URGENT_ACTIVE_WINDOW_MS,
     maxWaitMs: config.priorityMaxWaitMs,
     owners: ranked.map(({ rank }) => (urgent && rank === urgent.rank ? URGENT_POOL : MAIN_POOL)),
   });

@@ -5,8 +5,15 @@ import { PrioritySlots, SlotLedger } from '@herald/worker';
  * (high), pool 0 ranks 1 and 2 (medium, low). Both live in this thread here; the
  * wake-ups between them go through `Atomics.waitAsync` all the same.
  */
-function twoPools(options: { slots: number; reserved?: number; maxWaitMs?: number; now?: () => number }) {
-  const ledger = SlotLedger.create({ slots: options.slots, reserved: options.reserved ?? 0, maxWaitMs: options.maxWaitMs ?? 30_000, owners: [1, 0, 0] });
+function twoPools(options: { slots: number; reserved?: number; reservedWhileActive?: number; activeWindowMs?: number; maxWaitMs?: number; now?: () => number }) {
+  const ledger = SlotLedger.create({
+    slots: options.slots,
+    reserved: options.reserved ?? 0,
+    reservedWhileActive: options.reservedWhileActive,
+    activeWindowMs: options.activeWindowMs,
+    maxWaitMs: options.maxWaitMs ?? 30_000,
+    owners: [1, 0, 0],
+  });
   const order: string[] = [];
   const releases = new Map<string, () => void>();
   const now = options.now ?? (() => 0);
@@ -88,5 +95,37 @@ describe('SlotLedger shared by two pools', () => {
     pools.release('old-low');
     await high2;
     expect(pools.order).toEqual(['high1', 'old-low', 'high2']);
+  });
+
+  it('When the urgent rank took a slot within its active window, then lower ranks get only the slots its larger reserve leaves, and the rest once the window lapses', async () => {
+    let now = 1_000;
+    const pools = twoPools({ slots: 4, reserved: 1, reservedWhileActive: 2, activeWindowMs: 40, now: () => now });
+    await pools.request('high1', 0, now);
+    await pools.request('low1', 2, now);
+    // Two of four slots busy: the usual reserve (1) would let medium1 in, the active one (2) does not.
+    const medium1 = pools.request('medium1', 1, now);
+    await flush();
+    expect(pools.order).toEqual(['high1', 'low1']);
+    expect(pools.ledger.activeUntil(now)).toBe(1_040);
+
+    // No slot is freed: the pool looks again when the window lapses, on a timer of its own.
+    now = 1_040;
+    await medium1;
+    expect(pools.order).toEqual(['high1', 'low1', 'medium1']);
+    expect(pools.ledger.activeUntil(now)).toBeUndefined();
+    expect(pools.ledger.busy).toBe(3);
+  });
+
+  it('When a lower-rank job is overdue, then it takes a slot the urgent rank holds back while active', async () => {
+    const now = 10_000;
+    const pools = twoPools({ slots: 4, reserved: 1, reservedWhileActive: 2, activeWindowMs: 60_000, maxWaitMs: 1000, now: () => now });
+    await pools.request('high1', 0, now);
+    await pools.request('low1', 2, now);
+    void pools.request('medium1', 1, now);
+    await flush();
+    expect(pools.order).toEqual(['high1', 'low1']);
+
+    await pools.request('old-low', 2, now - 5_000);
+    expect(pools.order).toEqual(['high1', 'low1', 'old-low']);
   });
 });
