@@ -50,8 +50,9 @@ const VARIANTS: Record<string, () => JobToAdd> = {
     return { name: spec.data.target, data: spec.data, opts: spec.opts };
   },
   'Herald without retention options': () => {
-    const { removeOnComplete: _complete, removeOnFail: _fail, ...opts } = heraldJob().opts;
-    return { name: 'sink', data: heraldJob().data, opts };
+    const spec = heraldJob();
+    const { removeOnComplete: _complete, removeOnFail: _fail, ...opts } = spec.opts;
+    return { name: spec.data.target, data: spec.data, opts };
   },
   "Herald's options, bare's data": () => ({ name: 'sink', data: alertmanagerAlert(nextFingerprint(TAG.load), 'warning'), opts: heraldJob().opts }),
   "bare's options, Herald's data": () => ({ name: 'alert', data: heraldJob().data, opts: BARE_JOB_OPTIONS }),

@@ -12,15 +12,15 @@ export interface ThreadNice {
   set(value: number): void;
 }
 
-export const callingThreadNice: ThreadNice = {
+const callingThreadNice: ThreadNice = {
   get: () => getPriority(0),
   set: (value) => setPriority(0, value),
 };
 
 export interface BusyNicenessOptions {
-  /** How many nice levels the thread drops while busy. */
+  /** How much the thread's nice value rises (its priority drops) while busy. */
   readonly by: number;
-  /** Whether the worker is busy now (`WorkerProcess`: half its slots or more in use). */
+  /** Whether the worker is busy now (`startWorker`: half its slots or more in use). */
   readonly isBusy: () => boolean;
   readonly logger: Logger;
   readonly nice?: ThreadNice;
@@ -90,7 +90,8 @@ export class BusyNiceness {
   private sample(): void {
     const busy = this.options.isBusy();
     if (!this.isLowered) {
-      if (busy) this.change(this.lowered);
+      // Refused (it never is on Linux): stop, rather than warn ten times a second.
+      if (busy && !this.change(this.lowered)) this.stop();
       return;
     }
     this.quietSamples = busy ? 0 : this.quietSamples + 1;
