@@ -100,6 +100,27 @@ describe('BusyNiceness: the main thread yields the CPU while the worker is busy'
     expect(refused).toEqual([expect.objectContaining({ message: expect.stringContaining('keeps its lowered priority'), nice: 0, error: expect.stringContaining('EACCES') })]);
   });
 
+  it('When lowering is refused after a restore, then it warns once and stops sampling', async () => {
+    const { logger, entries } = capturingLogger();
+    const nice = fakeNice(0);
+    const set = nice.set;
+    // Lowered at start, restored, then refused.
+    nice.set = (value) => {
+      if (nice.history.length >= 2) throw new Error('EPERM: operation not permitted');
+      set(value);
+    };
+    const load = scriptedLoad([...quiet(10), true]);
+    const niceness = new BusyNiceness({ by: 5, logger, nice, isBusy: load.isBusy, sampleMs: 1 });
+    niceness.start();
+    await load.played;
+    const sampling = niceness.isSampling;
+    niceness.stop();
+
+    expect(nice.history).toEqual([5, 0]);
+    expect(sampling).toBe(false);
+    expect(entries().filter((e) => e.level === 'warn')).toEqual([expect.objectContaining({ message: 'could not lower the main thread priority', nice: 5 })]);
+  });
+
   it('When even lowering is refused, then the worker runs on at its priority, with a warning, and samples nothing', () => {
     const { logger, entries } = capturingLogger();
     const nice: ThreadNice = {
