@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
-import { alertsFromWebhook, createJobSpec, loadEnvConfig, priorityOf, type JobSpec } from '@herald/core';
+import { loadEnvConfig, type JobSpec } from '@herald/core';
 import { LocalRedis } from '@herald/devstack';
 import { BARE_JOB_OPTIONS } from './bare/bare-settings';
-import { alertmanagerAlert, nextFingerprint, webhookBody, TAG } from './payloads';
+import { apiJobSpecs } from './herald-system';
+import { alertmanagerAlert, nextFingerprint, TAG } from './payloads';
 import { median } from './stats';
 
 /**
@@ -31,12 +32,7 @@ const dedupTtlMs = loadEnvConfig({ DATABASE_URL: 'postgres://127.0.0.1/unused' }
 
 /** A Herald job for one fresh alert, exactly as the API builds it (deduplication on, at the default TTL). */
 function heraldJob(ttlMs = dedupTtlMs): JobSpec {
-  const { alerts, group } = alertsFromWebhook(JSON.parse(webhookBody([alertmanagerAlert(nextFingerprint(TAG.load), 'warning')])));
-  const alert = alerts[0]!;
-  return createJobSpec({ alert, group, target: 'sink', priority: priorityOf(alert.status, alert.labels), source: 'alertmanager', receivedAt: Date.now() }, undefined, {
-    maxAttempts: 5,
-    dedupTtlMs: ttlMs,
-  });
+  return apiJobSpecs([alertmanagerAlert(nextFingerprint(TAG.load), 'warning')], undefined, ttlMs)[0]!;
 }
 
 const VARIANTS: Record<string, () => JobToAdd> = {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
-import { PublishingQueues, alertsFromWebhook, createJobSpec, parseTargets, priorityOf, type JobSpec } from '@herald/core';
+import { PublishingQueues, alertsFromWebhook, createJobSpec, parseTargets, priorityOf, type JobSpec, type TargetConfig } from '@herald/core';
 import { findFreePort, roleEntry } from '@herald/devstack';
 import type { BenchStack } from './bench-stack';
 import type { BenchSystem, RunningApi } from './bench-system';
@@ -9,6 +9,18 @@ import { RoleProcess } from './role-process';
 
 const PREFILL_CHUNK = 1000;
 const WORKER_CONCURRENCY = 50;
+
+/**
+ * Herald's jobs for these alerts sent as one webhook to target `sink`, exactly as the API
+ * makes them: its parsing, priority and job options. `dedupTtlMs` 0 turns deduplication off.
+ */
+export function apiJobSpecs(alerts: readonly AlertmanagerAlert[], target: TargetConfig | undefined, dedupTtlMs: number): JobSpec[] {
+  const { alerts: parsed, group } = alertsFromWebhook(JSON.parse(webhookBody(alerts)));
+  const receivedAt = Date.now();
+  return parsed.map((alert) =>
+    createJobSpec({ alert, group, target: 'sink', priority: priorityOf(alert.status, alert.labels), source: 'alertmanager', receivedAt }, target, { maxAttempts: 5, dedupTtlMs }),
+  );
+}
 
 /** Herald as operators run it: `npm run api` and `npm run worker` (`ROLE_ENTRIES`). */
 export class HeraldSystem implements BenchSystem {
@@ -47,12 +59,7 @@ export class HeraldSystem implements BenchSystem {
     try {
       for (let i = 0; i < alerts.length; i += PREFILL_CHUNK) {
         const chunk = alerts.slice(i, i + PREFILL_CHUNK).map((alert) => ({ ...alert, labels: { ...alert.labels, ...(kind === 'backlog' ? { severity: 'info' } : {}) } }));
-        const { alerts: parsed, group } = alertsFromWebhook(JSON.parse(webhookBody(chunk)));
-        const receivedAt = Date.now();
-        const specs: JobSpec[] = parsed.map((alert) =>
-          createJobSpec({ alert, group, target: 'sink', priority: priorityOf(alert.status, alert.labels), source: 'alertmanager', receivedAt }, target, { maxAttempts: 5, dedupTtlMs: 0 }),
-        );
-        await queues.add(specs);
+        await queues.add(apiJobSpecs(chunk, target, 0));
       }
     } finally {
       await queues.close();
