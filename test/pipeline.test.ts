@@ -1,3 +1,5 @@
+import { Redis } from 'ioredis';
+import { eventually } from './support/eventually';
 import { Harness, alertmanagerPayload, getJson, postJson, targetsFrom, testEnv } from './support/herald';
 import { startTargetServer, type TargetServer } from './support/target-server';
 
@@ -151,5 +153,30 @@ targets:
     expect(stats.body.mode).toBe('publishing');
     expect(Object.keys(stats.body.queues)).toEqual(['high', 'medium', 'low']);
     expect(stats.body.queues.high.completed + stats.body.queues.high.active).toBeGreaterThanOrEqual(3);
+  });
+
+  it('When a worker finishes a job, then completed jobs older than 24 h leave Redis and younger ones stay queryable', async () => {
+    const submitCompleted = async (name: string): Promise<string> => {
+      const response = await postJson(`${apiUrl}/api/v1/publishing/submit`, { labels: { alertname: name, severity: 'warning' }, targets: ['ops-only'] });
+      const jobId: string = response.body.jobs[0].id;
+      await eventually(async () => ((await getJson(`${apiUrl}/api/v1/publishing/jobs/${jobId}`)).body.state === 'completed' ? true : undefined), `${name} completed`);
+      return jobId;
+    };
+    const stale = await submitCompleted('RetentionStale');
+    const recent = await submitCompleted('RetentionRecent');
+    // BullMQ scores the completed set by finish time; move two finishes back in time.
+    const redis = new Redis(env.REDIS_URL!);
+    try {
+      const completed = `${env.QUEUE_PREFIX}:publish-medium:completed`;
+      const hour = 60 * 60 * 1000;
+      await redis.zadd(completed, 'XX', Date.now() - 25 * hour, stale, Date.now() - 23 * hour, recent);
+    } finally {
+      redis.disconnect();
+    }
+
+    await submitCompleted('RetentionTrigger');
+
+    expect((await getJson(`${apiUrl}/api/v1/publishing/jobs/${stale}`)).status).toBe(404);
+    expect((await getJson(`${apiUrl}/api/v1/publishing/jobs/${recent}`)).body).toMatchObject({ id: recent, state: 'completed' });
   });
 });

@@ -45,11 +45,6 @@ const VARIANTS: Record<string, () => JobToAdd> = {
     const spec = heraldJob(0);
     return { name: spec.data.target, data: spec.data, opts: spec.opts };
   },
-  'Herald without retention options': () => {
-    const spec = heraldJob();
-    const { removeOnComplete: _complete, removeOnFail: _fail, ...opts } = spec.opts;
-    return { name: spec.data.target, data: spec.data, opts };
-  },
   "Herald's options, bare's data": () => ({ name: 'sink', data: alertmanagerAlert(nextFingerprint(TAG.load), 'warning'), opts: heraldJob().opts }),
   "bare's options, Herald's data": () => ({ name: 'alert', data: heraldJob().data, opts: BARE_JOB_OPTIONS }),
 };

@@ -1,6 +1,7 @@
 import { DelayedError, WaitingError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
+  COMPLETED_JOB_RETENTION,
   RetryableDeliveryError,
   backoffDelayMs,
   queueName,
@@ -104,6 +105,10 @@ export async function startPriorityWorkers(options: PriorityWorkersOptions): Pro
         stalledInterval: options.lockMs,
         maxStalledCount: 2,
         autorun: false,
+        // Retention is the worker's, not each job's (see COMPLETED_JOB_RETENTION). No
+        // `removeOnFail`: a failed job stays until the dead-letter sweeper removes it,
+        // once its DLQ row is committed.
+        removeOnComplete: COMPLETED_JOB_RETENTION,
         settings: {
           backoffStrategy: (attemptsMade: number, _type?: string, error?: Error) =>
             backoffDelayMs(

@@ -53,7 +53,13 @@ export function deduplicationId(target: string, alert: Alert): string {
   return `${target}|${alert.fingerprint}|${alert.status}|${alert.startsAt}`;
 }
 
-/** Completed jobs stay queryable this long, up to the count below per queue. */
+/**
+ * Completed jobs stay queryable this long, up to the count below per queue. The workers
+ * apply it when they finish a job (BullMQ's Worker `removeOnComplete`), so it is not
+ * carried in every job's options: Redis decodes and stores those on each add, and the
+ * worker parses them again on each fetch (bench/README.md, finding 37). Failed jobs are
+ * kept until the DLQ holds them, which is BullMQ's default when neither names a rule.
+ */
 export const COMPLETED_JOB_RETENTION = { age: 24 * 60 * 60, count: 20_000 } as const;
 
 /** One job to add: its id is chosen by the caller, carries the priority and is also in `opts`. */
@@ -76,9 +82,6 @@ export function createJobSpec(data: PublishJobData, target: TargetConfig | undef
       jobId,
       attempts: target?.maxAttempts ?? settings.maxAttempts,
       backoff: { type: BACKOFF_TYPE },
-      removeOnComplete: COMPLETED_JOB_RETENTION,
-      // Failed jobs leave Redis only once the DLQ holds them (the worker's sweeper removes them).
-      removeOnFail: false,
       ...(settings.dedupTtlMs > 0 ? { deduplication: { id: deduplicationId(data.target, data.alert), ttl: settings.dedupTtlMs } } : {}),
     },
   };
