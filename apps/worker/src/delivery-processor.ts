@@ -51,7 +51,8 @@ export type Deliver = (job: PublishJob, token: string) => Promise<DeliveryReceip
  * The delivery processor takes one job (one alert for one target) through the target's
  * rate limit and circuit breaker, formats it and sends it. A job over the rate limit,
  * behind an open breaker, or resolving an alert whose trigger is still to be delivered is
- * parked (delayed, no attempt spent, no request). A permanent failure throws
+ * parked (delayed, no attempt spent, no request). A job the alert has moved past at its
+ * target (FiringJobIndex) completes without a request. A permanent failure throws
  * UnrecoverableError so BullMQ fails the job at once; any other failure throws
  * RetryableDeliveryError for BullMQ to retry with Herald's backoff. Jobs that fail for
  * good reach the DLQ through the sweeper.
@@ -75,10 +76,16 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): Deliver {
     }
     const target = deps.router().get(data.target);
     if (!target) return failPermanently(job, `target "${data.target}" is not configured`);
-    if (data.alert.status === 'resolved' && (await deps.firingJobs.isPending(target.name, data.alert.fingerprint, data.alert.startsAt))) {
-      const waitedMs = Date.now() - job.timestamp;
-      const lookAgainMs = Math.min(BEHIND_TRIGGER_MAX_MS, Math.max(BEHIND_TRIGGER_MIN_MS, Math.round(waitedMs / 4)));
-      return park(job, token, Date.now() + lookAgainMs, target.name, 'behind_trigger');
+    // A trigger on its first attempt is the newest word on its alert; one that has been
+    // here before (retried, parked, replayed) may have been overtaken while it waited.
+    if (data.alert.status === 'resolved' || job.attemptsStarted > 1 || data.replayOf) {
+      const standing = await deps.firingJobs.standing(target.name, data.alert);
+      if (standing === 'superseded') return supersede(job, target.name);
+      if (standing === 'wait') {
+        const waitedMs = Date.now() - job.timestamp;
+        const lookAgainMs = Math.min(BEHIND_TRIGGER_MAX_MS, Math.max(BEHIND_TRIGGER_MIN_MS, Math.round(waitedMs / 4)));
+        return park(job, token, Date.now() + lookAgainMs, target.name, 'behind_trigger');
+      }
     }
     let request: OutboundRequest;
     try {
@@ -106,6 +113,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): Deliver {
       await recordBreaker(target.name, admission, 'success');
       completedOf(`${data.priority}\u0000${target.name}`).inc();
       e2eOf(data.priority).observe(Math.max(0, Date.now() - data.receivedAt) / 1000);
+      if (data.alert.status === 'resolved') await recordEnded(target.name, data.alert);
       if (data.replayOf) await recordReplay(data.replayOf, target.name);
       return { httpStatus, durationMs: Math.round(durationMs) };
     } catch (error) {
@@ -135,6 +143,37 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): Deliver {
     metrics.jobsParked.inc({ target, reason });
     await job.moveToDelayed(until, token);
     throw new DelayedError();
+  }
+
+  /**
+   * Completes a job without sending it: the target already has a later state of the alert.
+   * A replay counts as succeeded, since nothing of it remains to deliver.
+   */
+  async function supersede(job: PublishJob, target: string): Promise<DeliveryReceipt> {
+    const { alert, replayOf } = job.data;
+    metrics.jobsSuperseded.inc({ target, status: alert.status });
+    deps.logger.info('not delivered: the alert has moved past this notification at its target', {
+      jobId: job.id,
+      target,
+      fingerprint: alert.fingerprint,
+      status: alert.status,
+      startsAt: alert.startsAt,
+    });
+    if (replayOf) await recordReplay(replayOf, target);
+    return { superseded: true };
+  }
+
+  /** Best effort: without the mark, a late trigger of this episode could reopen it at the target. */
+  async function recordEnded(target: string, alert: PublishJob['data']['alert']) {
+    try {
+      await deps.firingJobs.ended(target, alert.fingerprint, alert.startsAt);
+    } catch (error) {
+      deps.logger.warn('could not mark the alert resolved at its target; a late trigger of it would be sent', {
+        target,
+        fingerprint: alert.fingerprint,
+        error: coerceError(error).message,
+      });
+    }
   }
 
   /** The target said 429: every worker holds off it for the time it asked. */

@@ -36,6 +36,8 @@ export interface JobView {
   /** Class of the last failure: transient, permanent or unknown. */
   lastErrorType: string | null;
   httpStatus: number | null;
+  /** Completed without a request: the alert had moved past this notification at its target. */
+  superseded: boolean;
   /** Set once the job failed for good and its DLQ entry was written. */
   dlqId: string | null;
 }
@@ -113,7 +115,7 @@ export function jobRoutes(deps: JobRouteDeps): Router {
 }
 
 function toView(job: PublishJob, state: string): JobView {
-  const receipt = job.returnvalue as { httpStatus?: number } | null;
+  const receipt = job.returnvalue as { httpStatus?: number; superseded?: boolean } | null;
   const failure = job.failedReason ? parseFailure(job.failedReason) : null;
   return {
     id: job.id!,
@@ -131,6 +133,7 @@ function toView(job: PublishJob, state: string): JobView {
     lastError: failure?.detail ?? null,
     lastErrorType: failure?.errorType ?? null,
     httpStatus: receipt?.httpStatus ?? failure?.httpStatus ?? null,
+    superseded: receipt?.superseded === true,
     dlqId: null,
   };
 }
@@ -152,6 +155,7 @@ function deadLetteredView(entry: DeadLetter): JobView {
     lastError: entry.errorMessage,
     lastErrorType: entry.errorType,
     httpStatus: entry.httpStatus,
+    superseded: false,
     dlqId: entry.id,
   };
 }

@@ -98,6 +98,12 @@ export function createWorkerMetrics(registry: Registry, options: { processMetric
       labelNames: ['target', 'reason'],
       registers: [registry],
     }),
+    jobsSuperseded: new Counter({
+      name: 'herald_jobs_superseded_total',
+      help: 'Jobs completed without a request because the alert had moved past them at their target (it fired again, or that episode had resolved)',
+      labelNames: ['target', 'status'],
+      registers: [registry],
+    }),
     breakerState: new Gauge({ name: 'herald_breaker_state', help: 'Circuit breaker per target: 0 closed, 1 half-open, 2 open', labelNames: ['target'], registers: [registry] }),
     breakerTransitions: new Counter({
       name: 'herald_breaker_transitions_total',

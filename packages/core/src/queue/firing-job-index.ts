@@ -1,46 +1,94 @@
 import type { Redis } from 'ioredis';
 
 /*
- * One string per (target, fingerprint): `<startsAt ms>|<job key>` of the latest firing job
- * queued for that alert and target (BullMQ keeps a job as a hash under `<prefix>:<queue>:<id>`).
+ * One string per (target, fingerprint), `<startsAt ms>|<job key>`: the latest firing job
+ * queued for that alert and target (BullMQ keeps a job as a hash under
+ * `<prefix>:<queue>:<id>`). Once a resolve has been delivered the string becomes
+ * `<startsAt ms>|`, with no job: that episode of the alert has ended at the target. An
+ * episode is one run of the alert from its `startsAt`; Alertmanager gives the alert a new
+ * `startsAt` when it fires again after a resolve.
  *
- * RECORD  KEYS: index keys. ARGV: time to live (ms), then one value per index key.
- * PENDING KEYS: one index key. ARGV: the resolve's startsAt (ms). Returns 1 while the job
- *         recorded there still exists without `finishedOn` (BullMQ sets that field when a
- *         job completes or fails for good) and its alert started no later than the resolve's:
- *         a trigger of a later episode of the alert is not the one this resolve ends, and
- *         it keeps its record for its own resolve. A finished or vanished job leaves nothing
- *         to wait for: its record goes, and it returns 0.
+ * RECORD   KEYS: index keys. ARGV: time to live (ms), then one value per key. A key that
+ *          already holds a later episode, or the end of the same one, keeps it: a replayed or
+ *          late trigger must not hide that the alert has moved on.
+ * STANDING KEYS: one index key. ARGV: the job's startsAt (ms), then 1 for a resolve or 0 for
+ *          a trigger. Returns
+ *            2 (superseded) when a trigger of a later episode was queued, or, for a trigger,
+ *              when its episode (or a later one) has already been resolved at the target;
+ *            1 (wait) for a resolve whose trigger, of its own or an earlier episode, still
+ *              exists without `finishedOn` (BullMQ sets it when a job completes or fails for
+ *              good);
+ *            0 (deliver) otherwise.
+ * ENDED    KEYS: one index key. ARGV: time to live (ms), the resolve's startsAt (ms). Marks the
+ *          episode resolved at the target, unless the key already holds a later episode.
  */
-const RECORD = `
+const PARSE = `
+local function parse(value)
+  local bar = string.find(value, '|', 1, true)
+  return tonumber(string.sub(value, 1, bar - 1)) or 0, string.sub(value, bar + 1)
+end
+`;
+const RECORD = `${PARSE}
 for i, key in ipairs(KEYS) do
-  redis.call('SET', key, ARGV[i + 1], 'PX', ARGV[1])
+  local value = ARGV[i + 1]
+  local current = redis.call('GET', key)
+  local keep = false
+  if current then
+    local at, job = parse(current)
+    local startsAt = parse(value)
+    keep = at > startsAt or (at == startsAt and job == '')
+  end
+  if not keep then redis.call('SET', key, value, 'PX', ARGV[1]) end
 end
 return #KEYS
 `;
-const PENDING = `
+const STANDING = `${PARSE}
 local value = redis.call('GET', KEYS[1])
 if not value then return 0 end
-local bar = string.find(value, '|', 1, true)
-local startsAt, job = tonumber(string.sub(value, 1, bar - 1)) or 0, string.sub(value, bar + 1)
-if redis.call('EXISTS', job) == 0 or redis.call('HEXISTS', job, 'finishedOn') == 1 then
-  redis.call('DEL', KEYS[1])
+local at, job = parse(value)
+local startsAt = tonumber(ARGV[1]) or 0
+if ARGV[2] == '0' then
+  if at > startsAt or (at == startsAt and job == '') then return 2 end
   return 0
 end
-if startsAt > (tonumber(ARGV[1]) or 0) then return 0 end
+if job == '' then return 0 end
+if at > startsAt then return 2 end
+if redis.call('EXISTS', job) == 0 or redis.call('HEXISTS', job, 'finishedOn') == 1 then return 0 end
+return 1
+`;
+const ENDED = `${PARSE}
+local value = redis.call('GET', KEYS[1])
+if value then
+  local at = parse(value)
+  if at > (tonumber(ARGV[2]) or 0) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[2] .. '|', 'PX', ARGV[1])
 return 1
 `;
 
 /**
- * A trigger older than this no longer holds its resolve back. It bounds the memory of
- * alerts that never resolve; a job is retried and parked for far less than a day.
+ * An entry not written for this long is forgotten: its trigger no longer holds a resolve
+ * back, and its ended episode no longer stops a late trigger. It bounds the memory of the
+ * index; a job is retried and parked for far less than a day.
  */
 export const FIRING_INDEX_TTL_MS = 24 * 60 * 60 * 1000;
 
 interface FiringIndexCommands {
   heraldFiringRecord(...keysThenArgs: (string | number)[]): Promise<number>;
-  heraldFiringPending(key: string, startsAtMs: number): Promise<number>;
+  heraldFiringStanding(key: string, startsAtMs: number, isResolve: 0 | 1): Promise<number>;
+  heraldFiringEnded(key: string, ttlMs: number, startsAtMs: number): Promise<number>;
 }
+
+/**
+ * What a job should do, given what the index knows of its alert at its target:
+ * - `deliver`: nothing stands in its way;
+ * - `wait`: a resolve whose trigger is still to be delivered or to fail for good;
+ * - `superseded`: the alert has moved past this notification at this target (it fired
+ *   again, or this trigger's episode has been resolved there), so sending it would only
+ *   put the target back in a state the alert has left.
+ */
+export type Standing = 'deliver' | 'wait' | 'superseded';
+const STANDINGS: readonly Standing[] = ['deliver', 'wait', 'superseded'];
 
 /** A firing job just queued: its alert and target, and where BullMQ keeps it. */
 export interface QueuedFiring {
@@ -52,15 +100,19 @@ export interface QueuedFiring {
 }
 
 /**
- * The FiringJobIndex lets a resolve wait for its trigger. A firing alert is high or medium
- * and its resolve is low, so they travel in different queues; a retried trigger, or one
- * delivered on the worker's other thread, would otherwise let the resolve reach the
- * target first, and PagerDuty, say, would keep open the incident the trigger then opens.
+ * The FiringJobIndex keeps each target in the latest state of each alert. A firing alert is
+ * high or medium and its resolve is low, so they travel in different queues; a retried
+ * trigger, or one delivered on the worker's other thread, would otherwise let the resolve
+ * reach the target first, and PagerDuty, say, would keep open the incident the trigger then
+ * opens. When an alert flaps while its target is down, the notifications of two episodes
+ * queue up together, and one of the first episode delivered after the second's trigger
+ * would close the incident of an alert that is firing, or reopen one that has resolved.
  *
- * The API records each firing job it queues once BullMQ has it (PublishingQueues); a
- * worker holding a resolve asks whether that job is still unfinished, in one round trip.
- * Firing jobs cost the worker nothing: a finished trigger's entry goes when a resolve
- * asks, or after `FIRING_INDEX_TTL_MS`.
+ * The API records each firing job it queues once BullMQ has it (PublishingQueues). A worker
+ * asks before it sends a resolve, or a trigger that has been here before (retried, parked,
+ * replayed), in one round trip; a trigger on its first attempt costs the worker nothing.
+ * A delivered resolve marks its episode ended. Each entry lives `FIRING_INDEX_TTL_MS`
+ * from its last write.
  */
 export class FiringJobIndex {
   private readonly redis: Redis & FiringIndexCommands;
@@ -71,7 +123,8 @@ export class FiringJobIndex {
   ) {
     if (!('heraldFiringRecord' in redis)) {
       redis.defineCommand('heraldFiringRecord', { lua: RECORD });
-      redis.defineCommand('heraldFiringPending', { numberOfKeys: 1, lua: PENDING });
+      redis.defineCommand('heraldFiringStanding', { numberOfKeys: 1, lua: STANDING });
+      redis.defineCommand('heraldFiringEnded', { numberOfKeys: 1, lua: ENDED });
     }
     this.redis = redis as Redis & FiringIndexCommands;
   }
@@ -87,13 +140,15 @@ export class FiringJobIndex {
     );
   }
 
-  /**
-   * Whether a resolve of the alert that started at `startsAt` must still wait: the latest
-   * firing job for this alert and target, of that episode or an earlier one, has yet to
-   * complete or fail.
-   */
-  async isPending(target: string, fingerprint: string, startsAt: string): Promise<boolean> {
-    return (await this.redis.heraldFiringPending(this.key(target, fingerprint), Date.parse(startsAt))) === 1;
+  /** Whether a notification of the alert that started at `startsAt` should go to `target` now (see Standing). */
+  async standing(target: string, alert: { readonly fingerprint: string; readonly status: 'firing' | 'resolved'; readonly startsAt: string }): Promise<Standing> {
+    const answer = await this.redis.heraldFiringStanding(this.key(target, alert.fingerprint), Date.parse(alert.startsAt), alert.status === 'resolved' ? 1 : 0);
+    return STANDINGS[answer]!;
+  }
+
+  /** A resolve of the episode that started at `startsAt` has reached `target`. */
+  async ended(target: string, fingerprint: string, startsAt: string): Promise<void> {
+    await this.redis.heraldFiringEnded(this.key(target, fingerprint), FIRING_INDEX_TTL_MS, Date.parse(startsAt));
   }
 
   /** Target names cannot hold a colon, so the key is unambiguous. */

@@ -25,11 +25,11 @@ export interface PublishJobData {
   readonly replayOf?: string;
 }
 
-/** The outcome a worker stores on a completed job. */
-export interface DeliveryReceipt {
-  readonly httpStatus: number;
-  readonly durationMs: number;
-}
+/**
+ * The outcome a worker stores on a completed job: the target's answer, or that nothing was
+ * sent because the alert had moved past this notification at the target (FiringJobIndex).
+ */
+export type DeliveryReceipt = { readonly httpStatus: number; readonly durationMs: number } | { readonly superseded: true };
 
 export function queueName(priority: Priority): string {
   return `publish-${priority}`;
