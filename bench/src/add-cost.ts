@@ -1,14 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Queue, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { loadEnvConfig, type JobSpec } from '@herald/core';
-import { LocalRedis } from '@herald/devstack';
 import { BARE_JOB_OPTIONS } from './bare/bare-settings';
 import { apiJobSpecs } from './herald-system';
 import { alertmanagerAlert, nextFingerprint, TAG } from './payloads';
 import { median } from './stats';
+import { runTool, scriptTime, withThrowawayRedis } from './throwaway-redis';
 
 /**
  * What Redis spends adding one job, by what the job carries (finding 35). For each variant,
@@ -60,10 +57,10 @@ async function measure(admin: Redis, url: string, queueName: string, make: () =>
     const before = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))![1]);
     await admin.config('RESETSTAT');
     for (let added = 0; added < JOBS; added += BATCH) await queue.addBulk(Array.from({ length: BATCH }, make));
-    const stats = /cmdstat_evalsha:calls=(\d+),usec=(\d+)/.exec(await admin.info('commandstats'));
-    if (!stats || Number(stats[1]) !== JOBS) throw new Error(`expected ${JOBS} add script calls, Redis counted ${stats?.[1] ?? 0}`);
+    const { calls, usec } = await scriptTime(admin);
+    if (calls !== JOBS) throw new Error(`expected ${JOBS} add script calls, Redis counted ${calls}`);
     const after = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))![1]);
-    return { usPerAdd: Number(stats[2]) / JOBS, bytesPerJob: (after - before) / JOBS };
+    return { usPerAdd: usec / JOBS, bytesPerJob: (after - before) / JOBS };
   } finally {
     await queue.close();
     // BullMQ leaves a connection it was given open.
@@ -73,11 +70,7 @@ async function measure(admin: Redis, url: string, queueName: string, make: () =>
 
 async function main(): Promise<void> {
   const rounds = Number(process.argv[2] ?? 3);
-  const dir = mkdtempSync(join(tmpdir(), 'herald-add-cost-'));
-  const redis = new LocalRedis({ dataDir: dir, appendOnly: false });
-  await redis.start();
-  const admin = new Redis(redis.url);
-  try {
+  await withThrowawayRedis('add-cost', async (redis, admin) => {
     const results = new Map<string, { us: number[]; bytes: number[] }>(Object.keys(VARIANTS).map((name) => [name, { us: [], bytes: [] }]));
     // Variants alternate within each round, so the machine's drift hits all of them.
     for (let round = 1; round <= rounds; round++) {
@@ -92,14 +85,7 @@ async function main(): Promise<void> {
     for (const [name, { us, bytes }] of results) {
       console.log(`  ${name.padEnd(34)} ${median(us).toFixed(1).padStart(6)} µs/add  ${Math.round(median(bytes)).toString().padStart(5)} B/job`);
     }
-  } finally {
-    admin.disconnect();
-    await redis.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+runTool(main);

@@ -1,0 +1,39 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { LocalRedis } from '@herald/devstack';
+
+/**
+ * Runs `measure` against a redis-server of its own (no persistence, data in a temporary
+ * directory), with an admin connection for FLUSHALL and INFO, and removes it all after:
+ * the setting of the small cost tools (add-cost, finish-cost), which the machine's Redis
+ * must not disturb.
+ */
+export async function withThrowawayRedis(name: string, measure: (redis: LocalRedis, admin: Redis) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), `herald-${name}-`));
+  const redis = new LocalRedis({ dataDir: dir, appendOnly: false });
+  await redis.start();
+  const admin = new Redis(redis.url);
+  try {
+    await measure(redis, admin);
+  } finally {
+    admin.disconnect();
+    await redis.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Redis's own time in EVALSHA since the last `CONFIG RESETSTAT`: calls and microseconds. */
+export async function scriptTime(admin: Redis): Promise<{ calls: number; usec: number }> {
+  const stats = /cmdstat_evalsha:calls=(\d+),usec=(\d+)/.exec(await admin.info('commandstats'));
+  return { calls: Number(stats?.[1] ?? 0), usec: Number(stats?.[2] ?? 0) };
+}
+
+/** The entry point of a tool: errors are printed and set the exit code. */
+export function runTool(main: () => Promise<void>): void {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}
