@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { Alert } from '../alert/alert';
 
 /*
  * One string per (target, fingerprint), `<startsAt ms>|<job key>`: the latest firing job
@@ -141,7 +142,7 @@ export class FiringJobIndex {
   }
 
   /** Whether a notification of the alert that started at `startsAt` should go to `target` now (see Standing). */
-  async standing(target: string, alert: { readonly fingerprint: string; readonly status: 'firing' | 'resolved'; readonly startsAt: string }): Promise<Standing> {
+  async standing(target: string, alert: Pick<Alert, 'fingerprint' | 'status' | 'startsAt'>): Promise<Standing> {
     const answer = await this.redis.heraldFiringStanding(this.key(target, alert.fingerprint), Date.parse(alert.startsAt), alert.status === 'resolved' ? 1 : 0);
     return STANDINGS[answer]!;
   }
