@@ -18,7 +18,7 @@ export interface BenchRounds {
   memory: Rounds<MemoryRound>;
 }
 
-/** One line of the table: the median over rounds for Herald and for bare. */
+/** One line of the table: the median over rounds for Herald, bare and (where it ran) the contract substrate. */
 export interface FigureRow {
   readonly figure: string;
   readonly unit: string;
@@ -27,6 +27,10 @@ export interface FigureRow {
   readonly bare: number;
   /** Herald / bare; NaN where a ratio means nothing (a figure at or below zero). */
   readonly ratio: number;
+  /** NaN where the contract substrate did not run. */
+  readonly contract: number;
+  /** Herald / contract, like `ratio`. */
+  readonly contractRatio: number;
 }
 
 export interface GoalResult {
@@ -39,7 +43,9 @@ export interface GoalResult {
 function row<R>(figure: string, unit: string, better: 'higher' | 'lower', rounds: Rounds<R>, pick: (round: R) => number): FigureRow {
   const herald = median(rounds.herald.map(pick));
   const bare = median(rounds.bare.map(pick));
-  return { figure, unit, better, herald, bare, ratio: herald > 0 && bare > 0 ? herald / bare : Number.NaN };
+  const contract = median(rounds.contract.map(pick));
+  const ratioTo = (other: number) => (herald > 0 && other > 0 ? herald / other : Number.NaN);
+  return { figure, unit, better, herald, bare, ratio: ratioTo(bare), contract, contractRatio: ratioTo(contract) };
 }
 
 export function figureRows(rounds: BenchRounds, settings: BenchSettings): FigureRow[] {
@@ -117,13 +123,17 @@ export function fmt(value: number, digits?: number): string {
   return value.toLocaleString('en-US', { minimumFractionDigits: places, maximumFractionDigits: places });
 }
 
+/** The table; the contract substrate's two columns only when it ran. */
 export function renderTable(rows: readonly FigureRow[]): string {
+  const ratio = (value: number) => (Number.isFinite(value) ? `${fmt(value, 2)}×` : '—');
+  const withContract = rows.some((r) => Number.isFinite(r.contract));
   const cells = [
-    ['figure', 'Herald', 'bare', 'Herald/bare', 'better'],
-    ...rows.map((r) => [`${r.figure} (${r.unit})`, fmt(r.herald), fmt(r.bare), Number.isFinite(r.ratio) ? `${fmt(r.ratio, 2)}×` : '—', r.better]),
+    ['figure', 'Herald', 'bare', 'Herald/bare', ...(withContract ? ['bare+contract', 'Herald/contract'] : []), 'better'],
+    ...rows.map((r) => [`${r.figure} (${r.unit})`, fmt(r.herald), fmt(r.bare), ratio(r.ratio), ...(withContract ? [fmt(r.contract), ratio(r.contractRatio)] : []), r.better]),
   ];
+  const last = cells[0]!.length - 1;
   const widths = cells[0]!.map((_, column) => Math.max(...cells.map((line) => line[column]!.length)));
-  const line = (values: string[]) => values.map((value, column) => (column === 0 || column === 4 ? value.padEnd(widths[column]!) : value.padStart(widths[column]!))).join(' | ');
+  const line = (values: string[]) => values.map((value, column) => (column === 0 || column === last ? value.padEnd(widths[column]!) : value.padStart(widths[column]!))).join(' | ');
   return [line(cells[0]!), widths.map((w) => '-'.repeat(w)).join('-|-'), ...cells.slice(1).map(line)].join('\n');
 }
 

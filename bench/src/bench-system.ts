@@ -1,7 +1,8 @@
 import type { AlertmanagerAlert } from './payloads';
 import type { RoleProcess } from './role-process';
 
-export type SystemName = 'herald' | 'bare';
+/** `contract`: the bare substrate doing what DESIGN.md asks of any implementation (bare-system.ts). */
+export type SystemName = 'herald' | 'bare' | 'contract';
 
 /** A running API: its process and where to send webhooks. */
 export interface RunningApi {

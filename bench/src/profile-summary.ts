@@ -35,7 +35,8 @@ interface CpuProfile {
   readonly timeDeltas: readonly number[];
 }
 
-const TOP = 15;
+/** Rows per table; `PROFILE_TOP` shows more, to find one package's functions further down. */
+const TOP = Number(process.env.PROFILE_TOP) || 15;
 
 const sourceMaps = new Map<string, { readonly map: SourceMap; readonly dir: string } | null>();
 

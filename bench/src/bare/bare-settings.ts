@@ -13,6 +13,24 @@ export const URGENT_PRIORITY = 1;
  */
 export const BARE_JOB_OPTIONS: JobsOptions = { removeOnComplete: true, removeOnFail: true };
 
+/**
+ * The jobs of the bare substrate in contract mode name no retention of their own: a job's
+ * `removeOnComplete` would override the Worker's (BARE_KEEP_COMPLETED), which keeps them
+ * as DESIGN.md asks.
+ */
+export const CONTRACT_JOB_OPTIONS: JobsOptions = {};
+
+/** DESIGN.md's default `DEDUP_TTL_MS`, which Herald's bench runs with. */
+export const CONTRACT_DEDUP_TTL_MS = 60_000;
+
+/**
+ * Whether the bare API runs as the substrate doing what DESIGN.md asks of any implementation
+ * (`BARE_CONTRACT=1`) rather than the least the work takes; see bare-api.ts.
+ */
+export function contractMode(): boolean {
+  return process.env.BARE_CONTRACT === '1';
+}
+
 /** Environment variable `name`, or exit 2 naming it. */
 export function requiredEnv(name: string): string {
   const value = process.env[name];
