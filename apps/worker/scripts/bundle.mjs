@@ -1,5 +1,6 @@
-// Bundles the worker's two entry points, the process (`main`) and the urgent lane's thread,
-// each into one file under dist/bundle. `npm run build` runs this after `tsc -b`, from the
+// Bundles the worker's entry points, the process (`main`, which starts the urgent lane's
+// thread and then requires `worker-role`) and the urgent lane's thread, each into one file
+// under dist/bundle. `npm run build` runs this after `tsc -b`, from the
 // compiled output.
 //
 // Why: a worker's start-up was mostly Node resolving, reading and wrapping module files:
@@ -22,7 +23,12 @@ const OUT = join(WORKER, 'dist/bundle');
 rmSync(OUT, { recursive: true, force: true });
 if (!process.argv.includes('--clean')) {
   await build({
-    entryPoints: { main: join(WORKER, 'dist/main.js'), 'urgent-lane-thread': join(WORKER, 'dist/urgent-lane-thread.js') },
+    // `main` only spawns the lane's thread and requires `worker-role`, the process's code.
+    entryPoints: {
+      main: join(WORKER, 'dist/main.js'),
+      'worker-role': join(WORKER, 'dist/worker-role.js'),
+      'urgent-lane-thread': join(WORKER, 'dist/urgent-lane-thread.js'),
+    },
     outdir: OUT,
     bundle: true,
     platform: 'node',
@@ -42,7 +48,7 @@ if (!process.argv.includes('--clean')) {
     ],
     logLevel: 'warning',
   });
-  for (const entry of ['main', 'urgent-lane-thread']) asciiOnly(join(OUT, `${entry}.js`));
+  for (const entry of ['main', 'worker-role', 'urgent-lane-thread']) asciiOnly(join(OUT, `${entry}.js`));
 }
 
 /**

@@ -6,12 +6,12 @@ import {
   TargetRateLimiter,
   createHttpDelivery,
   type BreakerState,
+  type HttpDelivery,
   type Priority,
   type Router,
   type WorkerMetrics,
 } from '@herald/core/delivery';
 import { createDeliveryProcessor } from './delivery-processor';
-import { warmUpDelivery } from './delivery-warm-up';
 import type { DeadLetterWriter } from './lazy-dead-letters';
 import type { PrioritySlots } from './priority-slots';
 import { startPriorityWorkers, type PriorityWorkers } from './priority-workers';
@@ -30,8 +30,11 @@ export interface DeliveryLaneOptions {
   readonly onBreakerChange: (target: string, to: BreakerState) => void;
   /** Called whenever an attempt fails, final or not. */
   readonly onFailed: () => void;
-  /** Warm the delivery path before fetching (`warmUpDelivery`): the urgent lane does. */
-  readonly warmUp?: boolean;
+  /**
+   * The lane's HTTP pools, when the caller made them beforehand (the urgent lane warms its
+   * own, `warmUpDelivery`); else the lane makes them. Either way the lane closes them.
+   */
+  readonly http?: HttpDelivery;
 }
 
 export interface DeliveryLane {
@@ -49,7 +52,7 @@ export interface DeliveryLane {
  */
 export async function startDeliveryLane(options: DeliveryLaneOptions): Promise<DeliveryLane> {
   const { config, redis } = options;
-  const http = createHttpDelivery();
+  const http = options.http ?? createHttpDelivery();
   const breakers = new BreakerRegistry(redis, config.queuePrefix, config.breaker, options.onBreakerChange);
   const deliver = createDeliveryProcessor({
     router: options.router,
@@ -63,7 +66,6 @@ export async function startDeliveryLane(options: DeliveryLaneOptions): Promise<D
   });
   let workers: PriorityWorkers;
   try {
-    if (options.warmUp) await warmUpDelivery(http, options.logger);
     workers = await startPriorityWorkers({
       connection: redis,
       prefix: config.queuePrefix,

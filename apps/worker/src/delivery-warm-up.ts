@@ -1,7 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { coerceError, type HttpDelivery } from '@herald/core/delivery';
-import type { Logger } from '@herald/core';
 
 const WARM_UP_TIMEOUT_MS = 5000;
 
@@ -12,11 +11,13 @@ const WARM_UP_TIMEOUT_MS = 5000;
  * running undici's and Herald's delivery code before it is optimised: on the bench machine
  * the urgent lane's first critical alert took 26–53 ms from Redis to the target, against
  * about 5 ms for the next ones, and it was the slowest critical alert of nearly every run
- * (bench/README.md, finding 28). The lane pays this before it fetches instead.
+ * (bench/README.md, finding 28). The lane pays this before it fetches instead, and as soon
+ * as its thread has loaded, while the main thread still reads the configuration (finding 41).
  *
- * A warm-up that fails costs nothing but the warning: delivery then starts cold.
+ * Never rejects: it resolves to why it failed, if it did, for the caller to warn of once it
+ * has a logger. A warm-up that fails costs nothing else: delivery then starts cold.
  */
-export async function warmUpDelivery(http: HttpDelivery, logger: Logger): Promise<void> {
+export async function warmUpDelivery(http: HttpDelivery): Promise<Error | undefined> {
   const server = createServer((req, res) => {
     req.resume();
     res.end();
@@ -25,8 +26,9 @@ export async function warmUpDelivery(http: HttpDelivery, logger: Logger): Promis
     await new Promise<void>((resolve, reject) => server.listen(0, '127.0.0.1', resolve).once('error', reject));
     const { port } = server.address() as AddressInfo;
     await http.send({ method: 'POST', url: `http://127.0.0.1:${port}/herald-warm-up`, headers: { 'content-type': 'application/json' }, body: '{}' }, WARM_UP_TIMEOUT_MS);
+    return undefined;
   } catch (error) {
-    logger.warn('could not warm up delivery; the first delivery starts cold', { error: coerceError(error).message });
+    return coerceError(error);
   } finally {
     server.closeAllConnections();
     server.close();

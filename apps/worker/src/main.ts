@@ -1,10 +1,13 @@
+import { join } from 'node:path';
 import { spawnUrgentLaneThread } from './lane-thread';
 
 // The urgent lane's thread loads its modules on the other core while this thread loads
 // its own and reads the configuration, instead of after: it is then ready about when
-// this thread is. `require`, not `import`: imports would load before this line runs.
+// this thread is, and the lower queues, which wait for it, start sooner.
 const laneThread = spawnUrgentLaneThread();
-const { runRole } = require('@herald/core') as typeof import('@herald/core');
-const { LOWER_QUEUES_NICENESS, startWorker } = require('./worker-process') as typeof import('./worker-process');
-
-runRole('herald-worker', (config, targets, logger) => startWorker(config, targets, logger, { laneThread, lowerMainThreadPriorityBy: LOWER_QUEUES_NICENESS }));
+// Everything else comes from a file of its own (scripts/bundle.mjs): V8 compiles a script
+// whole before it runs a line of it, and were the worker's code in this file, the thread
+// above would start only after that, about 100 ms later (bench/README.md, finding 41). A
+// computed path, so that the bundler leaves the require as it is.
+const { runWorkerRole } = require(join(__dirname, 'worker-role')) as typeof import('./worker-role');
+runWorkerRole(laneThread);

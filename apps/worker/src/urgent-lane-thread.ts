@@ -4,8 +4,9 @@ import { Registry } from 'prom-client';
 import winston from 'winston';
 import TransportStream from 'winston-transport';
 import type { Logger, TargetConfig } from '@herald/core';
-import { coerceError, createRedisConnection, createRouter, createWorkerMetrics, logConnectionState } from '@herald/core/delivery';
+import { coerceError, createHttpDelivery, createRedisConnection, createRouter, createWorkerMetrics, logConnectionState } from '@herald/core/delivery';
 import { startDeliveryLane, type DeliveryLane } from './delivery-lane';
+import { warmUpDelivery } from './delivery-warm-up';
 import { LazyDeadLetters } from './lazy-dead-letters';
 import { PrioritySlots } from './priority-slots';
 import { SlotLedger } from './slot-ledger';
@@ -18,6 +19,13 @@ import type { FromLane, MetricsJson, ToLane, UrgentLaneData } from './urgent-lan
  */
 const port = parentPort!;
 const post = (message: FromLane) => port.postMessage(message);
+
+// The lane's HTTP pools, warmed as soon as this thread has loaded, so that the first critical
+// alert after a start does not pay for a cold path. The main thread is then still loading its
+// own code and reading the configuration; warming only after its `start` message made the
+// lane, which the lower queues wait for, ready about 100 ms later (bench/README.md, finding 41).
+const http = createHttpDelivery();
+const warming = warmUpDelivery(http);
 
 /** Sends each log entry to the main thread, whose logger writes it with the rest. */
 class MainThreadTransport extends TransportStream {
@@ -50,19 +58,21 @@ function startLane(data: UrgentLaneData): { lane: Lane; started: Promise<void> }
   logConnectionState(redis, logger);
   const dlq = new LazyDeadLetters(config.databaseUrl);
 
-  const starting = startDeliveryLane({
-    config,
-    queues: [data.queue],
-    slots: new PrioritySlots(new SlotLedger(data.ledger), data.ledger.owners[data.queue.rank]!),
-    // The first critical alert after a start should not be the one to pay for a cold path.
-    warmUp: true,
-    redis,
-    dlq,
-    router: () => router,
-    metrics,
-    logger,
-    onBreakerChange: (target, to) => post({ type: 'breaker', target, to }),
-    onFailed: () => post({ type: 'failed' }),
+  const starting = warming.then((failure) => {
+    if (failure) logger.warn('could not warm up delivery; the first delivery starts cold', { error: failure.message });
+    return startDeliveryLane({
+      config,
+      queues: [data.queue],
+      slots: new PrioritySlots(new SlotLedger(data.ledger), data.ledger.owners[data.queue.rank]!),
+      http,
+      redis,
+      dlq,
+      router: () => router,
+      metrics,
+      logger,
+      onBreakerChange: (target, to) => post({ type: 'breaker', target, to }),
+      onFailed: () => post({ type: 'failed' }),
+    });
   });
   const release = async (delivery?: DeliveryLane) => {
     await delivery?.close().catch((error) => logger.warn('shutdown step failed', { step: 'urgent lane', error: coerceError(error).message }));

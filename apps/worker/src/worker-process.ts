@@ -8,6 +8,7 @@ import {
   LiveTargets,
   Releasers,
   coerceError,
+  createHttpDelivery,
   createRedisConnection,
   createWorkerMetrics,
   logConnectionState,
@@ -23,6 +24,7 @@ import {
 import { DeadLetterSweeper } from './dead-letter-sweeper';
 import { BusyNiceness } from './busy-niceness';
 import { startDeliveryLane } from './delivery-lane';
+import { warmUpDelivery } from './delivery-warm-up';
 import { LazyDeadLetters } from './lazy-dead-letters';
 import { startMetricsServer } from './metrics-server';
 import { PrioritySlots } from './priority-slots';
@@ -140,6 +142,13 @@ export async function startWorker(config: HeraldConfig, targets: readonly Target
     }
   };
 
+  // This thread's HTTP pools, loaded and warmed while the urgent lane gets ready on its own
+  // thread, rather than by the lower queues' first delivery (bench/README.md, finding 41).
+  const http = createHttpDelivery();
+  const warming = warmUpDelivery(http);
+  // The main lane closes them too once it has them; a start that fails before closes them here.
+  releasers.add('http pools', () => http.close());
+
   if (urgent) {
     const urgentLane = new UrgentLane({
       data: { config, logLevel: logger.level, targets: live.router.targets, ledger: ledger.init, queue: urgent },
@@ -175,11 +184,14 @@ export async function startWorker(config: HeraldConfig, targets: readonly Target
     void hooks.laneThread?.terminate();
   }
 
+  const warmUpFailure = await warming;
+  if (warmUpFailure) logger.warn('could not warm up delivery; the first delivery starts cold', { error: warmUpFailure.message });
   const main = await orRelease(
     startDeliveryLane({
       config,
       queues: ranked.filter((queue) => queue !== urgent),
       slots: new PrioritySlots(ledger, MAIN_POOL),
+      http,
       redis,
       dlq,
       router,

@@ -1,5 +1,4 @@
 import { createHttpDelivery, type HttpDelivery, type OutboundRequest } from '@herald/core/delivery';
-import { capturingLogger } from '../../../test/support/log-capture';
 import { Harness, jobSpec, targetsFrom, testEnv } from '../../../test/support/herald';
 import { startTargetServer } from '../../../test/support/target-server';
 import { warmUpDelivery } from '../src/delivery-warm-up';
@@ -26,25 +25,23 @@ function recording(http: HttpDelivery): { http: HttpDelivery; sent: { request: O
 }
 
 describe('warming up delivery', () => {
-  it('When a lane warms up, then it sends one request, answered, to a server of its own on 127.0.0.1, and logs nothing', async () => {
+  it('When a lane warms up, then it sends one request, answered, to a server of its own on 127.0.0.1, and reports no failure', async () => {
     const real = createHttpDelivery();
     const { http, sent } = recording(real);
-    const { logger, lines } = capturingLogger();
+    let failure: Error | undefined;
     try {
-      await warmUpDelivery(http, logger);
+      failure = await warmUpDelivery(http);
     } finally {
       await real.close();
     }
     expect(sent).toEqual([{ request: expect.objectContaining({ method: 'POST', url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/herald-warm-up$/) }), outcome: 'HTTP 200' }]);
-    expect(lines).toEqual([]);
+    expect(failure).toBeUndefined();
   });
 
-  it('When the warm-up cannot send, then it only warns: the lane starts all the same', async () => {
+  it('When the warm-up cannot send, then it resolves to why instead of rejecting: the lane starts all the same', async () => {
     const real = createHttpDelivery();
     await real.close();
-    const { logger, entries } = capturingLogger();
-    await expect(warmUpDelivery(real, logger)).resolves.toBeUndefined();
-    expect(entries()).toEqual([expect.objectContaining({ level: 'warn', message: 'could not warm up delivery; the first delivery starts cold' })]);
+    await expect(warmUpDelivery(real)).resolves.toBeInstanceOf(Error);
   });
 
   describe('in a running worker', () => {

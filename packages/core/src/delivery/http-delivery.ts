@@ -21,6 +21,7 @@ type SuccessCheck = (status: number, body: string) => ErrorType | 'success' | un
  */
 export interface HttpDelivery {
   send(outbound: OutboundRequest, timeoutMs: number, extraHeaders?: Record<string, string>, checkSuccess?: SuccessCheck): Promise<DeliveryResult>;
+  /** Closes the pools once requests in flight end; later calls wait for the same close. */
   close(): Promise<void>;
 }
 
@@ -29,6 +30,8 @@ export function createHttpDelivery(options: { connectionsPerOrigin?: number } = 
   // package too, is spared undici's ~6 MB of RSS.
   const { Agent, request } = require('undici') as typeof import('undici');
   const agent = new Agent({ connections: options.connectionsPerOrigin ?? 128, keepAliveTimeout: 10_000, connect: { timeout: CONNECT_TIMEOUT_MS } });
+  // undici rejects a second close; a worker's shutdown may reach the pools from two owners.
+  let closing: Promise<void> | undefined;
 
   return {
     async send(outbound, timeoutMs, extraHeaders, checkSuccess) {
@@ -59,7 +62,7 @@ export function createHttpDelivery(options: { connectionsPerOrigin?: number } = 
       }
       throw new HttpStatusError(response.statusCode, parseRetryAfter(response.headers['retry-after']), await readSnippet(response.body));
     },
-    close: () => agent.close(),
+    close: () => (closing ??= agent.close()),
   };
 }
 
