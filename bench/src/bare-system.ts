@@ -15,7 +15,7 @@ const PREFILL_CHUNK = 1000;
  * The substrate alone: bench/src/bare's Express + addBulk API and BullMQ Worker + undici.
  * `contract` runs the same scripts doing what DESIGN.md asks of any implementation and
  * nothing of Herald's own: the webhook validated with Herald's joi schema, BullMQ
- * deduplication for `DEDUP_TTL_MS`, completed jobs kept 24 h (up to 20,000).
+ * deduplication for `DEDUP_TTL_MS`, retries, completed jobs kept 24 h (up to 20,000).
  */
 export class BareSystem implements BenchSystem {
   readonly name: 'bare' | 'contract';

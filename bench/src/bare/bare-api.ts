@@ -20,8 +20,9 @@ const LABELS_PER_ALERT = 100;
  * With BARE_CONTRACT=1 it also does what DESIGN.md asks of any implementation of the
  * webhook, and nothing of Herald's own: the body is validated with Herald's joi webhook
  * schema (a 400 when invalid), and each job carries BullMQ deduplication on
- * (target, fingerprint, status, startsAt) for `DEDUP_TTL_MS`. No routing, priority
- * rules, resolve ordering, token, metrics or logs.
+ * (target, fingerprint, status, startsAt) for `DEDUP_TTL_MS` and retries
+ * (`CONTRACT_JOB_OPTIONS`). No routing, priority rules, resolve ordering, token, metrics
+ * or logs.
  */
 async function main(): Promise<void> {
   const contract = contractMode();

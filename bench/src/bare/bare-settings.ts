@@ -14,11 +14,12 @@ export const URGENT_PRIORITY = 1;
 export const BARE_JOB_OPTIONS: JobsOptions = { removeOnComplete: true, removeOnFail: true };
 
 /**
- * The jobs of the bare substrate in contract mode name no retention of their own: a job's
- * `removeOnComplete` would override the Worker's (BARE_KEEP_COMPLETED), which keeps them
- * as DESIGN.md asks.
+ * The jobs of the bare substrate in contract mode are retried, as DESIGN.md asks (Herald's
+ * default `MAX_ATTEMPTS`, BullMQ's own exponential backoff standing in for Herald's), and
+ * name no retention of their own: a job's `removeOnComplete` would override the Worker's
+ * (BARE_KEEP_COMPLETED), which keeps them as DESIGN.md asks.
  */
-export const CONTRACT_JOB_OPTIONS: JobsOptions = {};
+export const CONTRACT_JOB_OPTIONS: JobsOptions = { attempts: 5, backoff: { type: 'exponential', delay: 1000 } };
 
 /** DESIGN.md's default `DEDUP_TTL_MS`, which Herald's bench runs with. */
 export const CONTRACT_DEDUP_TTL_MS = 60_000;
