@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { coerceError, type HttpDelivery } from '@herald/core/delivery';
+import type { Logger } from '@herald/core';
 
 const WARM_UP_TIMEOUT_MS = 5000;
 
@@ -33,4 +34,9 @@ export async function warmUpDelivery(http: HttpDelivery): Promise<Error | undefi
     server.closeAllConnections();
     server.close();
   }
+}
+
+/** Warns of a warm-up that failed, once the caller has a logger to warn with. */
+export function reportWarmUp(failure: Error | undefined, logger: Logger): void {
+  if (failure) logger.warn('could not warm up delivery; the first delivery starts cold', { error: failure.message });
 }

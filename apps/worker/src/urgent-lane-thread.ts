@@ -6,7 +6,7 @@ import TransportStream from 'winston-transport';
 import type { Logger, TargetConfig } from '@herald/core';
 import { coerceError, createHttpDelivery, createRedisConnection, createRouter, createWorkerMetrics, logConnectionState } from '@herald/core/delivery';
 import { startDeliveryLane, type DeliveryLane } from './delivery-lane';
-import { warmUpDelivery } from './delivery-warm-up';
+import { reportWarmUp, warmUpDelivery } from './delivery-warm-up';
 import { LazyDeadLetters } from './lazy-dead-letters';
 import { PrioritySlots } from './priority-slots';
 import { SlotLedger } from './slot-ledger';
@@ -59,7 +59,7 @@ function startLane(data: UrgentLaneData): { lane: Lane; started: Promise<void> }
   const dlq = new LazyDeadLetters(config.databaseUrl);
 
   const starting = warming.then((failure) => {
-    if (failure) logger.warn('could not warm up delivery; the first delivery starts cold', { error: failure.message });
+    reportWarmUp(failure, logger);
     return startDeliveryLane({
       config,
       queues: [data.queue],

@@ -24,7 +24,7 @@ import {
 import { DeadLetterSweeper } from './dead-letter-sweeper';
 import { BusyNiceness } from './busy-niceness';
 import { startDeliveryLane } from './delivery-lane';
-import { warmUpDelivery } from './delivery-warm-up';
+import { reportWarmUp, warmUpDelivery } from './delivery-warm-up';
 import { LazyDeadLetters } from './lazy-dead-letters';
 import { startMetricsServer } from './metrics-server';
 import { PrioritySlots } from './priority-slots';
@@ -184,8 +184,7 @@ export async function startWorker(config: HeraldConfig, targets: readonly Target
     void hooks.laneThread?.terminate();
   }
 
-  const warmUpFailure = await warming;
-  if (warmUpFailure) logger.warn('could not warm up delivery; the first delivery starts cold', { error: warmUpFailure.message });
+  reportWarmUp(await warming, logger);
   const main = await orRelease(
     startDeliveryLane({
       config,

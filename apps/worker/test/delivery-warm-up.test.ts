@@ -1,7 +1,8 @@
 import { createHttpDelivery, type HttpDelivery, type OutboundRequest } from '@herald/core/delivery';
+import { capturingLogger } from '../../../test/support/log-capture';
 import { Harness, jobSpec, targetsFrom, testEnv } from '../../../test/support/herald';
 import { startTargetServer } from '../../../test/support/target-server';
-import { warmUpDelivery } from '../src/delivery-warm-up';
+import { reportWarmUp, warmUpDelivery } from '../src/delivery-warm-up';
 
 /** A real HttpDelivery that also records what it was asked to send and how each send ended. */
 function recording(http: HttpDelivery): { http: HttpDelivery; sent: { request: OutboundRequest; outcome: string }[] } {
@@ -38,10 +39,16 @@ describe('warming up delivery', () => {
     expect(failure).toBeUndefined();
   });
 
-  it('When the warm-up cannot send, then it resolves to why instead of rejecting: the lane starts all the same', async () => {
+  it('When the warm-up cannot send, then it resolves to why instead of rejecting, and the lane only warns: it starts all the same', async () => {
     const real = createHttpDelivery();
     await real.close();
-    await expect(warmUpDelivery(real)).resolves.toBeInstanceOf(Error);
+    const failure = await warmUpDelivery(real);
+    expect(failure).toBeInstanceOf(Error);
+
+    const { logger, entries } = capturingLogger();
+    reportWarmUp(failure, logger);
+    reportWarmUp(undefined, logger);
+    expect(entries()).toEqual([expect.objectContaining({ level: 'warn', message: 'could not warm up delivery; the first delivery starts cold' })]);
   });
 
   describe('in a running worker', () => {
