@@ -5,7 +5,7 @@ import { BARE_JOB_OPTIONS } from './bare/bare-settings';
 import { apiJobSpecs } from './herald-system';
 import { alertmanagerAlert, nextFingerprint, TAG } from './payloads';
 import { median } from './stats';
-import { runTool, scriptTime, withThrowawayRedis } from './throwaway-redis';
+import { alternateRounds, runTool, scriptTime, withThrowawayRedis } from './cost-tool';
 
 /**
  * What Redis spends adding one job, by what the job carries (finding 35). For each variant,
@@ -71,19 +71,15 @@ async function measure(admin: Redis, url: string, queueName: string, make: () =>
 async function main(): Promise<void> {
   const rounds = Number(process.argv[2] ?? 3);
   await withThrowawayRedis('add-cost', async (redis, admin) => {
-    const results = new Map<string, { us: number[]; bytes: number[] }>(Object.keys(VARIANTS).map((name) => [name, { us: [], bytes: [] }]));
-    // Variants alternate within each round, so the machine's drift hits all of them.
-    for (let round = 1; round <= rounds; round++) {
-      for (const [name, make] of Object.entries(VARIANTS)) {
-        const { usPerAdd, bytesPerJob } = await measure(admin, redis.url, `add-cost-${round}`, make);
-        results.get(name)!.us.push(usPerAdd);
-        results.get(name)!.bytes.push(bytesPerJob);
-        console.log(`round ${round}  ${name.padEnd(34)} ${usPerAdd.toFixed(1).padStart(6)} µs/add  ${Math.round(bytesPerJob).toString().padStart(5)} B/job`);
-      }
-    }
+    const results = await alternateRounds(
+      rounds,
+      VARIANTS,
+      (make, round) => measure(admin, redis.url, `add-cost-${round}`, make),
+      ({ usPerAdd, bytesPerJob }) => `${usPerAdd.toFixed(1).padStart(6)} µs/add  ${Math.round(bytesPerJob).toString().padStart(5)} B/job`,
+    );
     console.log(`\nMedians of ${rounds} rounds, ${JOBS} jobs each, added in tens (Redis time in the add script, memory per job):`);
-    for (const [name, { us, bytes }] of results) {
-      console.log(`  ${name.padEnd(34)} ${median(us).toFixed(1).padStart(6)} µs/add  ${Math.round(median(bytes)).toString().padStart(5)} B/job`);
+    for (const [name, runs] of results) {
+      console.log(`  ${name.padEnd(34)} ${median(runs.map((r) => r.usPerAdd)).toFixed(1).padStart(6)} µs/add  ${Math.round(median(runs.map((r) => r.bytesPerJob))).toString().padStart(5)} B/job`);
     }
   });
 }

@@ -6,7 +6,7 @@ import { apiJobSpecs } from './herald-system';
 import { cpuSeconds } from './machine';
 import { alertmanagerAlert, nextFingerprint, TAG } from './payloads';
 import { median } from './stats';
-import { runTool, scriptTime, withThrowawayRedis } from './throwaway-redis';
+import { alternateRounds, runTool, scriptTime, withThrowawayRedis } from './cost-tool';
 
 /**
  * What Redis spends finishing one job and fetching the next, by the job and by what becomes
@@ -79,19 +79,15 @@ async function measure(admin: Redis, url: string, redisPid: number, queueName: s
 async function main(): Promise<void> {
   const rounds = Number(process.argv[2] ?? 5);
   await withThrowawayRedis('finish-cost', async (redis, admin) => {
-    const results = new Map<string, { script: number[]; cpu: number[] }>(Object.keys(VARIANTS).map((name) => [name, { script: [], cpu: [] }]));
-    // Variants alternate within each round, so the machine's drift hits all of them.
-    for (let round = 1; round <= rounds; round++) {
-      for (const [name, variant] of Object.entries(VARIANTS)) {
-        const { scriptUs, cpuUs } = await measure(admin, redis.url, redis.pid!, `finish-cost-${round}`, variant);
-        results.get(name)!.script.push(scriptUs);
-        results.get(name)!.cpu.push(cpuUs);
-        console.log(`round ${round}  ${name.padEnd(34)} ${scriptUs.toFixed(1).padStart(6)} µs in scripts  ${cpuUs.toFixed(1).padStart(6)} µs Redis CPU  per job`);
-      }
-    }
+    const results = await alternateRounds(
+      rounds,
+      VARIANTS,
+      (variant, round) => measure(admin, redis.url, redis.pid!, `finish-cost-${round}`, variant),
+      ({ scriptUs, cpuUs }) => `${scriptUs.toFixed(1).padStart(6)} µs in scripts  ${cpuUs.toFixed(1).padStart(6)} µs Redis CPU  per job`,
+    );
     console.log(`\nMedians of ${rounds} rounds, ${JOBS} jobs each, drained at concurrency 50 (per job: Redis time in scripts, Redis CPU):`);
-    for (const [name, { script, cpu }] of results) {
-      console.log(`  ${name.padEnd(34)} ${median(script).toFixed(1).padStart(6)} µs  ${median(cpu).toFixed(1).padStart(6)} µs`);
+    for (const [name, runs] of results) {
+      console.log(`  ${name.padEnd(34)} ${median(runs.map((r) => r.scriptUs)).toFixed(1).padStart(6)} µs  ${median(runs.map((r) => r.cpuUs)).toFixed(1).padStart(6)} µs`);
     }
   });
 }

@@ -4,6 +4,11 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { LocalRedis } from '@herald/devstack';
 
+/*
+ * What the small cost tools (add-cost, finish-cost) share: a redis-server of their own, Redis's
+ * time in scripts, variants alternating over rounds, and the entry point.
+ */
+
 /**
  * Runs `measure` against a redis-server of its own (no persistence, data in a temporary
  * directory), with an admin connection for FLUSHALL and INFO, and removes it all after:
@@ -36,4 +41,26 @@ export function runTool(main: () => Promise<void>): void {
     console.error(error);
     process.exitCode = 1;
   });
+}
+
+/**
+ * Runs every variant once per round, in turn within each round so that the machine's drift
+ * hits all of them, prints each run's figures with `describe`, and returns each variant's
+ * figures, round by round.
+ */
+export async function alternateRounds<V, R>(
+  rounds: number,
+  variants: Record<string, V>,
+  run: (variant: V, round: number) => Promise<R>,
+  describe: (figures: R) => string,
+): Promise<Map<string, R[]>> {
+  const results = new Map<string, R[]>(Object.keys(variants).map((name) => [name, []]));
+  for (let round = 1; round <= rounds; round++) {
+    for (const [name, variant] of Object.entries(variants)) {
+      const figures = await run(variant, round);
+      results.get(name)!.push(figures);
+      console.log(`round ${round}  ${name.padEnd(34)} ${describe(figures)}`);
+    }
+  }
+  return results;
 }
