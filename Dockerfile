@@ -30,7 +30,8 @@ COPY apps/api/tsconfig.json apps/api/
 COPY apps/api/src apps/api/src
 COPY apps/worker/tsconfig.json apps/worker/
 COPY apps/worker/src apps/worker/src
-# The build bundles the worker after compiling it (apps/worker/dist/bundle, copied with dist below).
+# The build bundles the worker after compiling it (apps/worker/dist/bundle, copied with dist
+# below), with V8 code caches made by this stage's node: the runtime stage's is the same.
 COPY apps/worker/scripts apps/worker/scripts
 # The root tsconfig builds every workspace, the benchmark included.
 COPY bench/tsconfig.json bench/

@@ -135,6 +135,14 @@ describe('worker and API processes', () => {
     expect(niceOf(worker.pid!, laneThread)).toBe(laneNice);
   });
 
+  it('When a worker starts, then both its threads load their code with the code cache the build made for it', async () => {
+    const worker = harness.spawnRole('worker', testEnv({ LOG_LEVEL: 'info', TARGETS_FILE: targetsFile(), SINK_URL: 'http://127.0.0.1:9' }));
+    const lane = logEntry(worker, 'urgent lane started');
+    const started = logEntry(worker, 'worker started');
+
+    expect({ lane: (await lane).codeCache, main: (await started).codeCache }).toEqual({ lane: 'used', main: 'used' });
+  });
+
   it('When a worker serves a single queue (no urgent lane), then its main thread keeps its priority', async () => {
     const worker = harness.spawnRole('worker', testEnv({ LOG_LEVEL: 'info', WORKER_QUEUES: 'high', TARGETS_FILE: targetsFile(), SINK_URL: 'http://127.0.0.1:9' }));
     await logEntry(worker, 'worker started');

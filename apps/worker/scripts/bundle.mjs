@@ -1,7 +1,8 @@
-// Bundles the worker's entry points, the process (`main`, which starts the urgent lane's
-// thread and then requires `worker-role`) and the urgent lane's thread, each into one file
-// under dist/bundle. `npm run build` runs this after `tsc -b`, from the
-// compiled output.
+// Bundles the worker's code into one file per entry under dist/bundle, and makes a V8 code
+// cache for each of the two large ones. `npm run build` runs this after `tsc -b`, from the
+// compiled output. Two small entries, which load the large ones (`loadBundle`):
+// - `main`, the process: starts the urgent lane's thread, then loads `worker-role`;
+// - `urgent-lane-thread`, the lane's thread: loads `urgent-lane-role`.
 //
 // Why: a worker's start-up was mostly Node resolving, reading and wrapping module files:
 // about 670 on the main thread, then 500 again on the lane's. One file per entry cut a
@@ -11,7 +12,13 @@
 // The code is the same: esbuild keeps CommonJS semantics, so a module still runs when it is
 // first required, and what is required lazily stays lazy.
 //
+// The code caches (`<bundle>.js.cache`, see `src/bundle-loader.ts`) spare each thread most of
+// compiling its bundle at every start (finding 43). Each is made by a `node` of its own,
+// the one running this script, without NODE_OPTIONS: a cache is valid only for the Node
+// version and V8 flags that made it, and the worker runs with none.
+//
 // `node apps/worker/scripts/bundle.mjs --clean` removes the bundles.
+import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,11 +30,11 @@ const OUT = join(WORKER, 'dist/bundle');
 rmSync(OUT, { recursive: true, force: true });
 if (!process.argv.includes('--clean')) {
   await build({
-    // `main` only spawns the lane's thread and requires `worker-role`, the process's code.
     entryPoints: {
       main: join(WORKER, 'dist/main.js'),
       'worker-role': join(WORKER, 'dist/worker-role.js'),
       'urgent-lane-thread': join(WORKER, 'dist/urgent-lane-thread.js'),
+      'urgent-lane-role': join(WORKER, 'dist/urgent-lane-role.js'),
     },
     outdir: OUT,
     bundle: true,
@@ -48,7 +55,17 @@ if (!process.argv.includes('--clean')) {
     ],
     logLevel: 'warning',
   });
-  for (const entry of ['main', 'worker-role', 'urgent-lane-thread']) asciiOnly(join(OUT, `${entry}.js`));
+  for (const entry of ['main', 'worker-role', 'urgent-lane-thread', 'urgent-lane-role']) asciiOnly(join(OUT, `${entry}.js`));
+  for (const entry of ['worker-role', 'urgent-lane-role']) writeCodeCache(join(OUT, `${entry}.js`));
+}
+
+/** Makes a bundle's code cache with `writeCodeCache` (tsc's output), in a process of its own. */
+function writeCodeCache(bundle) {
+  const loader = join(WORKER, 'dist/bundle-loader.js');
+  const script = `require(${JSON.stringify(loader)}).writeCodeCache(${JSON.stringify(bundle)})`;
+  const { NODE_OPTIONS: _ignored, ...env } = process.env;
+  const made = spawnSync(process.execPath, ['-e', script], { env, stdio: 'inherit' });
+  if (made.status !== 0) throw new Error(`could not make the code cache of ${bundle} (exit ${made.status ?? made.signal})`);
 }
 
 /**

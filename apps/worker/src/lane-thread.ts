@@ -1,14 +1,8 @@
-import { basename, join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { bundleFile } from './bundle-loader';
 
-/**
- * Where the worker's bundles are (scripts/bundle.mjs). This module runs from `dist/bundle`
- * when operators start a worker, and from `src` (the tests) or `dist`; the bundle is built
- * before any of them runs (`npm run build`, which `npm test` runs first).
- */
-const BUNDLE_DIR = basename(__dirname) === 'bundle' ? __dirname : resolve(__dirname, '../dist/bundle');
 /** The urgent lane thread's entry point: bundled too, since the thread loads its modules anew. */
-const THREAD_ENTRY = join(BUNDLE_DIR, 'urgent-lane-thread.js');
+const THREAD_ENTRY = bundleFile('urgent-lane-thread');
 
 /**
  * The lane's young generation at most, in MB. Loading its bundle in one go grew it to 16 MB,

@@ -1,6 +1,7 @@
 import type { Worker } from 'node:worker_threads';
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue, type Registry } from 'prom-client';
 import type { BreakerState, HeraldConfig, Logger, Priority, TargetConfig } from '@herald/core';
+import type { CodeCacheUse } from './bundle-loader';
 import { spawnUrgentLaneThread } from './lane-thread';
 import type { SlotLedgerInit } from './slot-ledger';
 
@@ -25,7 +26,7 @@ export type ToLane =
 
 /** Messages from the lane to the main thread. */
 export type FromLane =
-  | { type: 'ready'; osThreadId: number | undefined }
+  | { type: 'ready'; osThreadId: number | undefined; codeCache: CodeCacheUse }
   | { type: 'metrics'; id: number; metrics: MetricsJson }
   | { type: 'log'; entry: Record<string, unknown> }
   | { type: 'breaker'; target: string; to: BreakerState }
@@ -66,7 +67,7 @@ export class UrgentLane {
    * Resolves once the thread's BullMQ Worker fetches, with the thread's OS thread id where
    * the platform tells it (Linux), for `top -H` and `/proc`; rejects if it cannot start.
    */
-  readonly ready: Promise<{ readonly osThreadId: number | undefined }>;
+  readonly ready: Promise<{ readonly osThreadId: number | undefined; readonly codeCache: CodeCacheUse }>;
   private readonly thread: Worker;
   private readonly scrapes = new Map<number, (metrics: MetricsJson) => void>();
   private nextScrape = 0;
@@ -76,7 +77,7 @@ export class UrgentLane {
   constructor(private readonly options: UrgentLaneOptions) {
     const log = options.logger.child({ lane: 'urgent' });
     this.thread = options.thread ?? spawnUrgentLaneThread();
-    let started: (start: { osThreadId: number | undefined }) => void;
+    let started: (start: { osThreadId: number | undefined; codeCache: CodeCacheUse }) => void;
     let failedToStart: (error: Error) => void;
     this.ready = new Promise((resolveReady, rejectReady) => {
       started = resolveReady;
@@ -96,7 +97,7 @@ export class UrgentLane {
     this.thread.on('message', (message: FromLane) => {
       switch (message.type) {
         case 'ready':
-          return started({ osThreadId: message.osThreadId });
+          return started({ osThreadId: message.osThreadId, codeCache: message.codeCache });
         case 'metrics':
           this.scrapes.get(message.id)?.(message.metrics);
           return;

@@ -21,6 +21,7 @@ import {
   type Router,
   type TargetConfig,
 } from '@herald/core';
+import type { CodeCacheUse } from './bundle-loader';
 import { DeadLetterSweeper } from './dead-letter-sweeper';
 import { BusyNiceness } from './busy-niceness';
 import { startDeliveryLane } from './delivery-lane';
@@ -71,6 +72,8 @@ export interface WorkerHooks {
    * so the test runner's own thread keeps its priority.
    */
   readonly lowerMainThreadPriorityBy?: number;
+  /** How `main.ts` loaded the worker's code (`loadBundle`), for the start log. */
+  readonly codeCache?: CodeCacheUse;
 }
 
 /**
@@ -178,8 +181,8 @@ export async function startWorker(config: HeraldConfig, targets: readonly Target
     // would take every slot from waiting urgent jobs. main.ts spawns the thread early, so
     // this is short. (A resolve never overtakes its trigger whatever the timing: see
     // FiringJobIndex.)
-    const { osThreadId } = await orRelease(urgentLane.ready);
-    logger.info('urgent lane started', { queue: queueName(urgent.priority), startMs: Math.round(performance.now() - spawnedAt), osThreadId });
+    const { osThreadId, codeCache } = await orRelease(urgentLane.ready);
+    logger.info('urgent lane started', { queue: queueName(urgent.priority), startMs: Math.round(performance.now() - spawnedAt), osThreadId, codeCache });
   } else {
     void hooks.laneThread?.terminate();
   }
@@ -232,6 +235,7 @@ export async function startWorker(config: HeraldConfig, targets: readonly Target
     mode: modeOf(live.router),
     targets: live.router.targets.map((t) => t.name),
     urgentLane: urgent ? queueName(urgent.priority) : null,
+    codeCache: hooks.codeCache,
   });
   if (modeOf(live.router) === 'metrics-only') logger.warn('no targets configured: metrics-only mode, nothing will be published');
 

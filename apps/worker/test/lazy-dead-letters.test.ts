@@ -14,9 +14,9 @@ function packagesLoadedBy(module: string): Set<string> {
   return packagesIn(JSON.parse(execFileSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8' })) as string[]);
 }
 
-/** The npm packages a fresh worker thread has loaded after running the urgent lane's entry module. */
+/** The npm packages a fresh worker thread has loaded after loading the urgent lane's code (`urgent-lane-role`, compiled output). */
 function packagesLoadedByLaneThread(): Set<string> {
-  const entry = resolve(ROOT, 'apps/worker/dist/urgent-lane-thread.js');
+  const entry = resolve(ROOT, 'apps/worker/dist/urgent-lane-role.js');
   const thread = `require(${JSON.stringify(entry)}); require('node:worker_threads').parentPort.postMessage(Object.keys(require.cache));`;
   const script = `const t = new (require('node:worker_threads').Worker)(${JSON.stringify(thread)}, { eval: true });
     t.once('message', (files) => { console.log(JSON.stringify(files)); void t.terminate(); });`;

@@ -21,7 +21,7 @@ function resolvable(name: string): boolean {
 
 describe("the worker's bundles (scripts/bundle.mjs)", () => {
   it('When the worker is built, then each entry is one file holding its packages, so a start reads no module files', () => {
-    for (const bundle of ['worker-role', 'urgent-lane-thread']) {
+    for (const bundle of ['worker-role', 'urgent-lane-role']) {
       const packages = packagesIn(bundle);
       for (const name of ['bullmq', 'ioredis', 'undici', 'prom-client', 'winston']) expect({ bundle, name, inlined: packages.has(name) }).toEqual({ bundle, name, inlined: true });
       // What is left to Node: the dead-letter database, loaded on a worker's first final
@@ -34,12 +34,12 @@ describe("the worker's bundles (scripts/bundle.mjs)", () => {
     }
   });
 
-  it("When the worker is built, then its entry holds no package: the lane's thread starts before the process's code is compiled", () => {
-    expect([...packagesIn('main')]).toEqual([]);
+  it("When the worker is built, then its two entries hold no package: the lane's thread starts before the process's code is compiled, and each loads its code with its cache", () => {
+    expect({ main: [...packagesIn('main')], lane: [...packagesIn('urgent-lane-thread')] }).toEqual({ main: [], lane: [] });
   });
 
   it('When the worker is built, then each bundle is plain ASCII, which V8 keeps at one byte per character instead of two', () => {
-    for (const bundle of ['main', 'worker-role', 'urgent-lane-thread']) {
+    for (const bundle of ['main', 'worker-role', 'urgent-lane-thread', 'urgent-lane-role']) {
       const outside = /[^\x00-\x7f]/.exec(readFileSync(resolve(BUNDLE_DIR, `${bundle}.js`), 'utf8'));
       expect({ bundle, outside: outside?.[0] }).toEqual({ bundle, outside: undefined });
     }
@@ -47,7 +47,7 @@ describe("the worker's bundles (scripts/bundle.mjs)", () => {
 
   it("When the worker is built, then no bundle holds kysely, and the lane's holds no configuration parser", () => {
     expect(packagesIn('worker-role')).not.toContain('kysely');
-    const lane = packagesIn('urgent-lane-thread');
+    const lane = packagesIn('urgent-lane-role');
     for (const name of ['joi', 'yaml', 'kysely']) expect(lane).not.toContain(name);
   });
 });
