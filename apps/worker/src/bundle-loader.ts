@@ -38,18 +38,31 @@ export function codeCacheFile(file: string): string {
 }
 
 /**
+ * The text a bundle is compiled as: its source wrapped as Node wraps a CommonJS module, on
+ * the source's first line, so that lines keep their numbers. A cache is made and used for
+ * exactly this text.
+ */
+const WRAPPER_HEAD = Buffer.from('(function (exports, require, module, __filename, __dirname) { ');
+const WRAPPER_TAIL = Buffer.from('\n});');
+
+/**
  * Loads a bundle as CommonJS, with the V8 code cache the build made for it when there is a
  * valid one. V8 then skips parsing and compiling what the cache holds: on the bench
- * machine, loading `worker-role` took 100 ms of CPU instead of 170, and the lane's
- * `urgent-lane-role`, which the lower queues wait for, 52 instead of 120 (bench/README.md,
- * finding 43). Node 20 has no compile cache of its own for CommonJS
- * (`module.enableCompileCache` came in 22).
+ * machine, loading `worker-role` took about 90 ms of CPU instead of 160 with Node's own
+ * loader, and the lane's `urgent-lane-role`, which the lower queues wait for, about 60
+ * instead of 110 (bench/README.md, finding 43). Node 20 has no compile cache of its own for
+ * CommonJS (`module.enableCompileCache` came in 22).
  *
  * A cache is used only for the exact source it was made from (its SHA-256, since V8 itself
  * checks no more than the source's length) and only if V8 accepts it; else the bundle is
- * compiled as Node would. With source maps on (`--enable-source-maps`), Node loads it
- * itself: only its own loader maps stack traces back to the TypeScript.
+ * compiled without. With source maps on (`--enable-source-maps`), Node loads it itself:
+ * only its own loader maps stack traces back to the TypeScript.
  *
+ * The wrapped text is made as bytes and decoded once. Wrapping the decoded source instead
+ * (`Module.wrap`) left a second copy of it on the heap, and V8 ran two or three more full
+ * collections on the lane's thread in its first seconds. Decoding it as Latin-1, which Node
+ * keeps outside the heap, made the heap smaller than V8's growth rule expects
+ * (`HEAP_GROWING_PERCENT`): more full collections on the main thread while it delivered.
  * Unlike Node's loader, this one cannot run a dynamic `import()`, which the bundles use only
  * in BullMQ's sandboxed processors, and Herald has none.
  */
@@ -70,10 +83,10 @@ export function loadBundle<T>(file: string, options: { readonly sourceMaps?: boo
 
 /**
  * Makes the code cache of a bundle: compiles and loads it, so that the cache also holds the
- * functions its loading runs, and writes what V8 has compiled. The bundle's top level must
- * only define things (it runs here at build time). Its cache is valid for the Node version
- * and V8 flags of the process that makes it: the build makes it with the `node` that runs
- * the worker, with no flags.
+ * functions its loading runs (twice the saving of a cache of what compiling alone makes),
+ * and writes what V8 compiled. The bundle's top level must only define things: it runs
+ * here, at build time. A cache is valid for the Node version and V8 flags of the process
+ * that makes it: the build makes it with the `node` that runs the worker, with no flags.
  */
 export function writeCodeCache(file: string): void {
   const source = readFileSync(file);
@@ -95,9 +108,9 @@ function digestOf(source: Buffer): Buffer {
   return createHash('sha256').update(source).digest();
 }
 
-/** The source wrapped as Node wraps a CommonJS module: the cache is made and used for the same text. */
 function compile(file: string, source: Buffer, cachedData: Buffer | undefined): Script {
-  return new Script(Module.wrap(source.toString('utf8')), { filename: file, cachedData });
+  const text = Buffer.concat([WRAPPER_HEAD, source, WRAPPER_TAIL]).toString('utf8');
+  return new Script(text, { filename: file, cachedData });
 }
 
 /** Runs a compiled module as Node's loader would: its own `module`, and `require` from its directory. */

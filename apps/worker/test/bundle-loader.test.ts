@@ -75,6 +75,15 @@ describe('loading a bundle with its code cache (loadBundle)', () => {
     expect(loadBundle(file, false)).toMatchObject({ codeCache: 'rejected', answer: 42 });
   });
 
+  it('When a bundle holds characters outside ASCII, then they load intact', () => {
+    const file = bundle(42);
+    // The escapes are TypeScript's: the file gets the characters themselves, in UTF-8.
+    writeFileSync(file, `${readFileSync(file, 'utf8')}exports.sibling = 'd\u00e9j\u00e0 vu \u2026';\n`);
+    writeCodeCache(file);
+
+    expect(loadBundle(file, false)).toMatchObject({ codeCache: 'used', answer: 42, sibling: 'd\u00e9j\u00e0 vu \u2026' });
+  });
+
   it('When a bundle has no cache, then it loads without one', () => {
     expect(loadBundle(bundle(42), false)).toMatchObject({ codeCache: 'missing', answer: 42 });
   });
