@@ -18,7 +18,11 @@ COPY migrations/package.json migrations/
 COPY apps/api/package.json apps/api/
 COPY apps/worker/package.json apps/worker/
 COPY bench/package.json bench/
-RUN npm ci --ignore-scripts --no-audit --no-fund
+# Herald's patches to dependencies (patches/, applied by patch-package, which the root's
+# postinstall runs outside Docker): the worker's bundle is built from the patched code,
+# and the runtime stage copies each patched package from here.
+COPY patches patches
+RUN npm ci --ignore-scripts --no-audit --no-fund && npx patch-package
 COPY tsconfig.base.json tsconfig.json ./
 COPY packages/core/tsconfig.json packages/core/
 COPY packages/core/src packages/core/src
@@ -62,6 +66,9 @@ WORKDIR /app
 # From deps: the root and workspace package.json files and every node_modules (a workspace
 # may hold its own). From build: the compiled output of each workspace the roles load.
 COPY --from=deps /app ./
+# The packages patched in the build stage (patches/), over their unpatched copies: the API
+# loads them from node_modules.
+COPY --from=build /app/node_modules/ioredis node_modules/ioredis
 COPY --from=build /app/packages/core/dist packages/core/dist
 COPY --from=build /app/migrations/dist migrations/dist
 COPY --from=build /app/apps/api/dist apps/api/dist

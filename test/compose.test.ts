@@ -493,6 +493,24 @@ describe('Dockerfile', () => {
     expect(scripts.filter((file) => !copied(file))).toEqual([]);
   });
 
+  it("When dependencies are patched (patches/), then the build stage applies the patches after `npm ci`, and the runtime stage takes each patched package from it", () => {
+    const patched = readdirSync(join(ROOT, 'patches')).map((file) => /^(.+)\+[^+]+\.patch$/.exec(file)?.[1]?.replace(/\+/g, '/'));
+    expect(patched).toContain('ioredis');
+    const builder = stages.find((stage) => runs(stage, /\bnpm run build\b/))!;
+    const patchAt = builder.instructions.findIndex((instruction) => instruction.keyword === 'RUN' && /\bpatch-package\b/.test(instruction.args));
+    const ciAt = builder.instructions.findIndex((instruction) => instruction.keyword === 'RUN' && /\bnpm ci\b/.test(instruction.args));
+    const buildAt = builder.instructions.findIndex((instruction) => instruction.keyword === 'RUN' && /\bnpm run build\b/.test(instruction.args));
+    // patch-package runs after npm ci: in the same RUN, after it, or in a later one; and before the build.
+    const sameRun = patchAt === ciAt && /\bnpm ci\b[^]*\bpatch-package\b/.test(builder.instructions[ciAt]!.args);
+    expect({ appliedAfterInstall: sameRun || patchAt > ciAt, beforeBuild: patchAt >= 0 && patchAt < buildAt }).toEqual({ appliedAfterInstall: true, beforeBuild: true });
+    const copiedBefore = copiesOf({ ...builder, instructions: builder.instructions.slice(0, patchAt) }).flatMap((copy) => copy.sources.map((source) => source.replace(/\/$/, '')));
+    expect(copiedBefore).toContain('patches');
+    const fromBuilder = copiesOf(runtime)
+      .filter((copy) => copy.from === builder.name)
+      .flatMap((copy) => copy.sources.map((source) => source.replace(/^\/app\//, '').replace(/\/$/, '')));
+    expect(patched.filter((name) => !fromBuilder.includes(`node_modules/${name}`))).toEqual([]);
+  });
+
   it('When the runtime stage is assembled, then it holds the compiled output and production dependencies of every workspace the roles load', () => {
     expect(runtimeWorkspaces).toEqual(expect.arrayContaining(['apps/api', 'apps/worker', 'migrations', 'packages/core']));
     const copies = copiesOf(runtime);
