@@ -34,7 +34,7 @@ describe("the worker's bundles (scripts/bundle.mjs)", () => {
     }
   });
 
-  it("When the worker is built, then its two entries hold no package: the lane's thread starts before the process's code is compiled, and each loads its code with its cache", () => {
+  it("When the worker is built, then its two entries hold no package: the lane's thread starts before the process's code is compiled, and each thread's code is a bundle of its own", () => {
     expect({ main: [...packagesIn('main')], lane: [...packagesIn('urgent-lane-thread')] }).toEqual({ main: [], lane: [] });
   });
 
