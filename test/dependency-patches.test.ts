@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
+import { ioredisPipelinesPatched } from '../packages/core/src/queue/ioredis-patch';
 
 const ROOT = resolve(__dirname, '..');
 
@@ -23,6 +24,10 @@ describe('the ioredis patch', () => {
     } finally {
       redis.disconnect();
     }
+  });
+
+  it('When a role starts, then it can tell that the patch is in place (it warns when it is not)', () => {
+    expect(ioredisPipelinesPatched()).toBe(true);
   });
 
   it('When a process sends 6,000 pipelines, then their objects die young: once it has warmed up, V8 promotes almost nothing of what they allocate', () => {

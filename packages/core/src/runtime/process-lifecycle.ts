@@ -3,6 +3,7 @@ import { loadEnvConfig, type HeraldConfig } from '../config/env-config';
 import { loadTargets } from '../config/load-targets';
 import type { TargetConfig } from '../config/target-config';
 import { createLogger, type Logger } from '../observability/logger';
+import { ioredisPipelinesPatched } from '../queue/ioredis-patch';
 import { capHeapGrowth } from './heap-growth';
 
 type Release = () => Promise<void> | void;
@@ -85,6 +86,9 @@ export function runRole(
   }
   capHeapGrowth(config.heapGrowingPercent);
   const logger = createLogger({ service, level: config.logLevel });
+  if (!ioredisPipelinesPatched()) {
+    logger.warn('ioredis is not patched (patches/): every Redis pipeline lives until a full garbage collection; run `npx patch-package` in the install');
+  }
   const starting = start(config, targets, logger);
   onShutdownSignal(async () => (await starting).close(), { capMs, logger });
   starting.catch((error) => {
