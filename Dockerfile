@@ -69,6 +69,7 @@ COPY --from=deps /app ./
 # The packages patched in the build stage (patches/), over their unpatched copies: the API
 # loads them from node_modules.
 COPY --from=build /app/node_modules/ioredis node_modules/ioredis
+COPY --from=build /app/node_modules/bullmq node_modules/bullmq
 COPY --from=build /app/packages/core/dist packages/core/dist
 COPY --from=build /app/migrations/dist migrations/dist
 COPY --from=build /app/apps/api/dist apps/api/dist
