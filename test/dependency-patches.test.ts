@@ -27,7 +27,8 @@ function promotedShareOfWarmScavenges(script: string): number {
  * pipeline. V8 kept the hidden class that made in old space until a full collection, and
  * with it the pipeline, its commands and their replies: everything BullMQ's `addBulk` made
  * survived every scavenge and was promoted, and the API ran a full collection every second
- * or two at 500 webhooks/s (bench/README.md, finding 44).
+ * or two at 500 webhooks/s (bench/README.md, finding 44). BullMQ's `augmentTransaction` did
+ * the same with fresh closures stored on each pipeline (patches/bullmq+6.7.0.patch).
  */
 describe('the ioredis and BullMQ patches', () => {
   it('When a pipeline is made, then its length is read from the prototype, not from an accessor of its own, and still counts its commands', () => {
