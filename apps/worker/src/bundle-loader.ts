@@ -83,7 +83,7 @@ export function loadBundle<T>(file: string, options: { readonly sourceMaps?: boo
 
 /**
  * Makes the code cache of a bundle: compiles and loads it, so that the cache also holds the
- * functions its loading runs (twice the saving of a cache of what compiling alone makes),
+ * functions its loading runs (nearly twice the saving of a cache of what compiling alone makes),
  * and writes what V8 compiled. The bundle's top level must only define things: it runs
  * here, at build time. A cache is valid for the Node version and V8 flags of the process
  * that makes it: the build makes it with the `node` that runs the worker, with no flags.
