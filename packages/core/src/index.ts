@@ -9,6 +9,7 @@ export * from './observability/logger';
 export * from './database/database-schema';
 export * from './queue/publishing-queues';
 export * from './queue/bulk-adder';
+export * from './queue/bulk-add-script';
 export * from './config/load-targets';
 export * from './runtime/process-lifecycle';
 export * from './runtime/heap-growth';

@@ -3,13 +3,14 @@ import type { Redis } from 'ioredis';
 import { coerceError } from '../errors';
 import type { Logger } from '../observability/logger';
 import { PRIORITIES, type Priority } from '../priority';
+import { BulkAddScript, type JobToAdd } from './bulk-add-script';
 import { BulkAdder } from './bulk-adder';
 import { FiringJobIndex } from './firing-job-index';
 import { priorityOfJobId, queueName, type DeliveryReceipt, type JobSpec, type PublishJobData } from './publish-job';
 
 export type PublishJob = Job<PublishJobData, DeliveryReceipt, string>;
 type PublishQueue = Queue<PublishJobData, DeliveryReceipt, string>;
-type JobToAdd = Parameters<PublishQueue['addBulk']>[0][number];
+type PublishJobToAdd = JobToAdd<PublishJobData, string>;
 
 /** What became of one JobSpec: queued, or dropped as a repeat of a job already queued. */
 export type AddOutcome = { readonly queued: true; readonly jobId: string } | { readonly queued: false; readonly existingJobId: string };
@@ -25,7 +26,8 @@ export type JobCounts = Record<JobState, number>;
  */
 export class PublishingQueues {
   private readonly queues: Record<Priority, PublishQueue>;
-  private readonly adders: Record<Priority, BulkAdder<JobToAdd, PublishJob>>;
+  private readonly adders: Record<Priority, BulkAdder<PublishJobToAdd, PublishJob>>;
+  private readonly scripts: Record<Priority, BulkAddScript<PublishJobData, DeliveryReceipt, string>>;
   private readonly firing: FiringJobIndex;
 
   /** `logger` hears of firing jobs that could not be recorded (see `addBulk`). */
@@ -41,6 +43,7 @@ export class PublishingQueues {
       }),
     ) as PublishingQueues['queues'];
     this.firing = new FiringJobIndex(connection, prefix);
+    this.scripts = Object.fromEntries(PRIORITIES.map((priority) => [priority, new BulkAddScript(this.queues[priority], connection)])) as PublishingQueues['scripts'];
     this.adders = Object.fromEntries(PRIORITIES.map((priority) => [priority, new BulkAdder((jobs) => this.addBulk(priority, jobs))])) as PublishingQueues['adders'];
   }
 
@@ -74,7 +77,7 @@ export class PublishingQueues {
   }
 
   /**
-   * One `addBulk`, then the firing jobs it queued go into the FiringJobIndex. A repeat
+   * One bulk add (BulkAddScript: BullMQ's `addBulk` in fewer calls), then the firing jobs it queued go into the FiringJobIndex. A repeat
    * BullMQ dropped is left out: the job it repeats was recorded when queued.
    *
    * The record is sent, not awaited: it goes out on this connection before the caller can
@@ -83,10 +86,10 @@ export class PublishingQueues {
    * finding 20). Should it fail, Redis is failing too; the resolves of those alerts then
    * go unordered, and the log says so.
    */
-  private async addBulk(priority: Priority, jobs: JobToAdd[]): Promise<PublishJob[]> {
+  private async addBulk(priority: Priority, jobs: PublishJobToAdd[]): Promise<PublishJob[]> {
     const queue = this.queues[priority];
-    const added = await queue.addBulk(jobs);
-    const firing = added.filter((job, i) => job.id === jobs[i]!.opts?.jobId && job.data.alert.status === 'firing');
+    const added = await this.scripts[priority].addBulk(jobs);
+    const firing = added.filter((job, i) => job.id === jobs[i]!.opts.jobId && job.data.alert.status === 'firing');
     if (firing.length > 0) {
       this.firing
         .record(firing.map((job) => ({ target: job.data.target, fingerprint: job.data.alert.fingerprint, startsAt: job.data.alert.startsAt, jobKey: queue.toKey(job.id!) })))
