@@ -9,7 +9,8 @@ export const MAX_BATCH_JOBS = 1000;
 
 /**
  * BulkAdder gathers the jobs that callers add during one turn of the event loop and sends
- * them to Redis as one `addBulk` (one MULTI/EXEC), then hands every caller its own jobs.
+ * them to Redis in one `addBulk` (PublishingQueues: a BulkAddScript), then hands every
+ * caller its own jobs.
  *
  * Under load an API process parses many requests per turn. Adding each request's jobs on its
  * own costs a transaction, a socket write and a reply parse per request; gathered, they cost

@@ -52,7 +52,7 @@ export class PublishingQueues {
   }
 
   /**
-   * Adds jobs with one `addBulk` per priority, all priorities in parallel, gathered with
+   * Adds jobs with one bulk add per priority, all priorities in parallel, gathered with
    * those of concurrent callers (see BulkAdder). BullMQ's deduplication answers a repeat
    * with the id of the job it repeats, which is how a repeat is told from a new job.
    */
@@ -77,8 +77,9 @@ export class PublishingQueues {
   }
 
   /**
-   * One bulk add (BulkAddScript: BullMQ's `addBulk` in fewer calls), then the firing jobs it queued go into the FiringJobIndex. A repeat
-   * BullMQ dropped is left out: the job it repeats was recorded when queued.
+   * One bulk add (BulkAddScript: what BullMQ's `addBulk` does, in fewer Redis calls), then
+   * the firing jobs it queued go into the FiringJobIndex. A repeat BullMQ dropped is left
+   * out: the job it repeats was recorded when queued.
    *
    * The record is sent, not awaited: it goes out on this connection before the caller can
    * answer, so Redis has it long before the alert's resolve can arrive. Awaiting it added a
