@@ -76,6 +76,10 @@ export class BulkAddScript<D, R, N extends string> {
 
   /** The jobs, added in order; each Job's `id` is what BullMQ answered for it (its own, or the one it repeats). */
   async addBulk(jobs: readonly JobToAdd<D, N>[]): Promise<Job<D, R, N>[]> {
+    if (jobs.length === 0) return [];
+    // As Job.createBulk makes them, less its option checks (`validateOptions`, protected):
+    // those are for ids that are integers or hold colons, sizes, priorities and parents,
+    // none of which Herald's jobs have (publish-job.ts).
     const made = jobs.map(({ name, data, opts }) => new Job<D, R, N>(this.queue, name, data, opts, opts.jobId));
     const calls = made.map((job) => this.argumentsFor(job));
     const keys = calls[0]!.slice(0, addStandardJob.keys);
