@@ -20,9 +20,9 @@ export interface JobToAdd<D, N extends string> {
 
 /** BullMQ changed how it adds a standard job; the script below would no longer match. */
 export class UnsupportedBullmqError extends Error {
+  override readonly name = 'UnsupportedBullmqError';
   constructor(detail: string) {
     super(`Herald's bulk add does not match this BullMQ: ${detail}`);
-    this.name = 'UnsupportedBullmqError';
   }
 }
 
