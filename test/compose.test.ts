@@ -357,7 +357,7 @@ describe('docker-compose.yml', () => {
     expect(sourceText('apps/worker')).toContain("'/healthz'");
   });
 
-  it('When a worker runs as the unprivileged node user, then its nice ulimit lets the main thread return to nice 0 after a busy spell', () => {
+  it('When a worker runs as the unprivileged node user, then its nice ulimit lets the main thread return to nice 0 after urgent alerts', () => {
     // Without CAP_SYS_NICE, RLIMIT_NICE decides how far a process may raise its priority: down to nice 20 − limit.
     const runtime = dockerStages(read('Dockerfile')).at(-1)!;
     expect(runtime.instructions.filter((instruction) => instruction.keyword === 'USER').at(-1)?.args).toBe('node');

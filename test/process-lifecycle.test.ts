@@ -28,6 +28,19 @@ function logEntry(child: ChildProcess, message: string, timeoutMs = 20_000): Pro
   });
 }
 
+/** Every JSON log line the child prints from now on, so far. */
+function collectLog(child: ChildProcess): () => Record<string, unknown>[] {
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  return () =>
+    output
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
 /** A thread's nice value, from Linux's /proc (field 19 of stat, counted after the command name). */
 function niceOf(pid: number, tid = pid): number {
   const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
@@ -101,11 +114,12 @@ describe('worker and API processes', () => {
     expect((await failure).message).toBe('urgent lane stopped with exit code 1');
   });
 
-  it("When a worker runs an urgent lane, then its main thread runs 5 nice levels below the lane's thread while half its slots are busy, and at the lane's level once quiet", async () => {
+  it("When a worker runs an urgent lane, then its main thread runs 5 nice levels below the lane's thread while urgent jobs are delivered, and at the lane's level otherwise, busy or not", async () => {
     const sink = await startTargetServer(() => ({ status: 200, delayMs: 300 }));
     harness.defer(() => sink.close());
     const env = testEnv({ LOG_LEVEL: 'debug', WORKER_CONCURRENCY: '4', TARGETS_FILE: targetsFile(), SINK_URL: sink.url });
     const worker = harness.spawnRole('worker', env);
+    const log = collectLog(worker);
     const started = logEntry(worker, 'urgent lane started');
     const loweredAtStart = logEntry(worker, 'main thread priority lowered');
 
@@ -114,25 +128,38 @@ describe('worker and API processes', () => {
     expect(laneThread).not.toBe(worker.pid);
     const laneNice = niceOf(worker.pid!, laneThread);
     const lowered = Math.min(19, laneNice + 5);
-    // A worker starts lowered (it usually starts into a backlog), then idles for a second
-    // (so listening from here on misses nothing). Returning takes CAP_SYS_NICE: root has it
-    // (CI, the sessions); other users keep the lowered priority unless a nice ulimit allows
-    // more, and the worker says so.
+    // Lowered while the lane's thread loads, given back once it fetches. Returning takes
+    // CAP_SYS_NICE: root has it (CI, the sessions); other users keep the lowered priority
+    // unless a nice ulimit allows more, and the worker says so.
     expect((await loweredAtStart).nice).toBe(lowered);
     if (process.getuid?.() !== 0) {
       await logEntry(worker, 'the main thread keeps its lowered priority: raising it again needs CAP_SYS_NICE or a nice ulimit');
       expect(niceOf(worker.pid!)).toBe(lowered);
       return;
     }
-    expect((await logEntry(worker, 'main thread priority restored')).nice).toBe(laneNice);
+    const restoredAfterStart = logEntry(worker, 'main thread priority restored');
+    expect((await restoredAfterStart).nice).toBe(laneNice);
     expect(niceOf(worker.pid!)).toBe(laneNice);
 
-    // Eight slow deliveries fill the four slots for about 600 ms.
-    const loweredWhenBusy = logEntry(worker, 'main thread priority lowered');
-    await harness.queues(env).add(Array.from({ length: 8 }, (_, i) => jobSpec('medium', `busy-${i}`)));
-    expect((await loweredWhenBusy).nice).toBe(lowered);
+    // Eight slow medium deliveries keep the four slots busy for about 600 ms: the lower
+    // queues alone keep their priority.
+    const queues = harness.queues(env);
+    await queues.add(Array.from({ length: 8 }, (_, i) => jobSpec('medium', `busy-${i}`)));
+    await sink.waitForRequests(8);
+    expect(niceOf(worker.pid!)).toBe(laneNice);
+    expect(log().filter((entry) => entry.message === 'main thread priority lowered')).toHaveLength(1);
+
+    // An urgent job lowers it (the lane does, as the job starts) until the urgent queue has
+    // been quiet for a second.
+    const loweredForUrgent = logEntry(worker, 'main thread priority lowered');
+    const restored = logEntry(worker, 'main thread priority restored');
+    await queues.add([jobSpec('high', 'urgent-1')]);
+    expect((await loweredForUrgent).lane).toBe('urgent');
     expect(niceOf(worker.pid!)).toBe(lowered);
     expect(niceOf(worker.pid!, laneThread)).toBe(laneNice);
+    await sink.waitForRequests(9);
+    expect((await restored).nice).toBe(laneNice);
+    expect(niceOf(worker.pid!)).toBe(laneNice);
   });
 
   it('When a worker starts, then both its threads load their code with the code cache the build made for it', async () => {

@@ -63,6 +63,7 @@ export function figureRows(rounds: BenchRounds, settings: BenchSettings): Figure
     row('delivery: worker spawn → first job', 'ms', 'lower', rounds.delivery, (r) => r.firstDeliveryMs),
     row('delivery: worker CPU per job, start-up included', 'µs', 'lower', rounds.delivery, (r) => r.workerCpuMicrosPerJob),
     row('delivery: Redis CPU per job', 'µs', 'lower', rounds.delivery, (r) => r.redisCpuMicrosPerJob),
+    row('delivery: worker main thread waiting for a core, per job', 'µs', 'lower', rounds.delivery, (r) => r.mainThreadWaitMicrosPerJob),
     row(`e2e latency p50 @${rate}/s`, 'ms', 'lower', rounds.e2e, (r) => r.p50Ms),
     row(`e2e latency p95 @${rate}/s`, 'ms', 'lower', rounds.e2e, (r) => r.p95Ms),
     row(`e2e latency p99 @${rate}/s`, 'ms', 'lower', rounds.e2e, (r) => r.p99Ms),

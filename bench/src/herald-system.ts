@@ -22,6 +22,14 @@ export function apiJobSpecs(alerts: readonly AlertmanagerAlert[], target: Target
   );
 }
 
+/** What a tool may change of Herald's worker (`worker-ab`); the bench itself changes nothing. */
+export interface HeraldVariant {
+  /** Environment variables added to the worker's. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** Another build's worker entry instead of `roleEntry('worker')`. */
+  readonly entry?: string;
+}
+
 /** Herald as operators run it: `npm run api` and `npm run worker` (`ROLE_ENTRIES`). */
 export class HeraldSystem implements BenchSystem {
   readonly name = 'herald';
@@ -29,7 +37,10 @@ export class HeraldSystem implements BenchSystem {
   readonly urgentPath = '/api/v1/webhooks/alertmanager';
   private readonly metricsPorts = new WeakMap<RoleProcess, number>();
 
-  constructor(private readonly stack: BenchStack) {}
+  constructor(
+    private readonly stack: BenchStack,
+    private readonly variant: HeraldVariant = {},
+  ) {}
 
   async startApi(prefix: string): Promise<RunningApi> {
     const port = await findFreePort();
@@ -41,7 +52,8 @@ export class HeraldSystem implements BenchSystem {
 
   async spawnWorker(prefix: string): Promise<RoleProcess> {
     const port = await findFreePort();
-    const role = new RoleProcess('herald worker', roleEntry('worker'), { ...this.env(prefix), WORKER_METRICS_PORT: String(port) });
+    const env = { ...this.env(prefix), ...this.variant.env, WORKER_METRICS_PORT: String(port) };
+    const role = new RoleProcess('herald worker', this.variant.entry ?? roleEntry('worker'), env);
     this.metricsPorts.set(role, port);
     return role;
   }

@@ -47,6 +47,18 @@ export function cpuSeconds(pid: number): number {
 }
 
 /**
+ * What the scheduler says of a process's main thread (Linux's schedstat, in seconds): how
+ * long it ran on a core, and how long it was ready to run but waited for one. NaN once the
+ * process is gone.
+ */
+export function mainThreadSchedule(pid: number): { readonly runSeconds: number; readonly waitSeconds: number } {
+  const text = readText(`/proc/${pid}/task/${pid}/schedstat`);
+  if (!text) return { runSeconds: Number.NaN, waitSeconds: Number.NaN };
+  const [run, wait] = text.split(' ').map(Number);
+  return { runSeconds: run! / 1e9, waitSeconds: wait! / 1e9 };
+}
+
+/**
  * CPU time of every process, in clock ticks: utime + stime + cutime + cstime, so a child
  * that exited and was reaped still counts, through its parent. Per-process times come
  * from the scheduler's exact accounting; the machine-wide totals of /proc/stat are

@@ -120,7 +120,7 @@ async function main(): Promise<void> {
 
   const rounds: BenchRounds = {
     ingest: await alternate('ingest', settings.ingest.rounds, withContract, measureIngest, (r) => `${fmt(r.alertsPerSecond)} alerts/s  p50 ${fmt(r.p50Ms)} ms  p99 ${fmt(r.p99Ms)} ms  API CPU ${fmt(r.apiCpuMicrosPerAlert)} µs/alert  Redis ${fmt(r.redisCpuMicrosPerAlert)} µs/alert`),
-    delivery: await alternate('delivery', settings.delivery.rounds, withContract, measureDelivery, (r) => `${fmt(r.jobsPerSecond)} jobs/s  first after ${fmt(r.firstDeliveryMs)} ms  steady ${fmt(r.steadyJobsPerSecond)} jobs/s  worker CPU ${fmt(r.workerCpuMicrosPerJob)} µs/job  Redis ${fmt(r.redisCpuMicrosPerJob)} µs/job`),
+    delivery: await alternate('delivery', settings.delivery.rounds, withContract, measureDelivery, (r) => `${fmt(r.jobsPerSecond)} jobs/s  first after ${fmt(r.firstDeliveryMs)} ms  steady ${fmt(r.steadyJobsPerSecond)} jobs/s  worker CPU ${fmt(r.workerCpuMicrosPerJob)} µs/job  Redis ${fmt(r.redisCpuMicrosPerJob)} µs/job  main thread waited ${fmt(r.mainThreadWaitMicrosPerJob)} µs/job`),
     e2e: await alternate('e2e', settings.e2e.rounds, pair, measureE2eLatency, (r) => `p50 ${fmt(r.p50Ms)} ms  p95 ${fmt(r.p95Ms)} ms  p99 ${fmt(r.p99Ms)} ms  lost ${r.lost}  generator lag ≤ ${fmt(r.maxSendLagMs)} ms`),
     priority: await alternate(
       'priority',

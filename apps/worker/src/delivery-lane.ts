@@ -30,6 +30,8 @@ export interface DeliveryLaneOptions {
   readonly onBreakerChange: (target: string, to: BreakerState) => void;
   /** Called whenever an attempt fails, final or not. */
   readonly onFailed: () => void;
+  /** Called when a job got its slot, just before it is delivered. */
+  readonly onJobStarted?: () => void;
   /**
    * The lane's HTTP pools, when the caller made them beforehand (the urgent lane warms its
    * own, `warmUpDelivery`); else the lane makes them. Either way the lane closes them.
@@ -76,6 +78,7 @@ export async function startDeliveryLane(options: DeliveryLaneOptions): Promise<D
       lockMs: config.worker.lockMs,
       deliver,
       onFailed: options.onFailed,
+      onJobStarted: options.onJobStarted,
       metrics: options.metrics,
       logger: options.logger,
     });

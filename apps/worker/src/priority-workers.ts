@@ -29,6 +29,8 @@ export interface PriorityWorkersOptions {
   readonly deliver: (job: PublishJob, token: string) => Promise<DeliveryReceipt>;
   /** Called whenever an attempt fails, final or not. */
   readonly onFailed: () => void;
+  /** Called when a job got its slot, just before it is delivered. */
+  readonly onJobStarted?: () => void;
   readonly metrics: WorkerMetrics;
   readonly logger: Logger;
 }
@@ -81,6 +83,7 @@ export async function startPriorityWorkers(options: PriorityWorkersOptions): Pro
           await job.moveToWait(token);
           throw new WaitingError();
         }
+        options.onJobStarted?.();
         options.metrics.activeJobs.inc();
         try {
           const receipt = await options.deliver(job, token!);

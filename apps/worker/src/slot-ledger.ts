@@ -141,10 +141,16 @@ export class SlotLedger {
    */
   activeUntil(now: number): number | undefined {
     const { reserved, reservedWhileActive, activeWindowMs } = this.init;
-    const last = Atomics.load(this.lastUrgentTake, 0);
-    if (last === NONE || reservedWhileActive === reserved) return undefined;
-    const until = Number(last) + activeWindowMs;
+    const last = this.urgentTakenAt();
+    if (last === undefined || reservedWhileActive === reserved) return undefined;
+    const until = last + activeWindowMs;
     return until > now ? until : undefined;
+  }
+
+  /** When rank 0 last took a slot (epoch ms); undefined if it never did. */
+  urgentTakenAt(): number | undefined {
+    const last = Atomics.load(this.lastUrgentTake, 0);
+    return last === NONE ? undefined : Number(last);
   }
 
   /** Whether another pool exists that can wake this one. */

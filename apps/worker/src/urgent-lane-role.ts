@@ -1,4 +1,3 @@
-import { readlinkSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { Registry } from 'prom-client';
 import winston from 'winston';
@@ -9,6 +8,7 @@ import type { CodeCacheUse } from './bundle-loader';
 import { startDeliveryLane, type DeliveryLane } from './delivery-lane';
 import { reportWarmUp, warmUpDelivery } from './delivery-warm-up';
 import { LazyDeadLetters } from './lazy-dead-letters';
+import { YieldToUrgent, osThreadId } from './main-thread-priority';
 import { PrioritySlots } from './priority-slots';
 import { SlotLedger } from './slot-ledger';
 import type { FromLane, MetricsJson, ToLane, UrgentLaneData } from './urgent-lane';
@@ -51,6 +51,7 @@ function startLane(data: UrgentLaneData, http: HttpDelivery, warming: Promise<Er
   const redis = createRedisConnection(config.redisUrl, 'consumer', 'herald-worker-urgent');
   logConnectionState(redis, logger);
   const dlq = new LazyDeadLetters(config.databaseUrl);
+  const mainThread = data.mainThread && new YieldToUrgent(data.mainThread, logger);
 
   const starting = warming.then((failure) => {
     reportWarmUp(failure, logger);
@@ -66,6 +67,7 @@ function startLane(data: UrgentLaneData, http: HttpDelivery, warming: Promise<Er
       logger,
       onBreakerChange: (target, to) => post({ type: 'breaker', target, to }),
       onFailed: () => post({ type: 'failed' }),
+      onJobStarted: mainThread && (() => mainThread.yieldNow()),
     });
   });
   const release = async (delivery?: DeliveryLane) => {
@@ -132,13 +134,4 @@ export function runUrgentLane(codeCache: CodeCacheUse): void {
         return;
     }
   });
-}
-
-/** This thread's OS thread id, from Linux's /proc/thread-self ("<pid>/task/<tid>"); undefined elsewhere. */
-function osThreadId(): number | undefined {
-  try {
-    return Number(readlinkSync('/proc/thread-self').split('/').pop()) || undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -3,6 +3,7 @@ import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue, type
 import type { BreakerState, HeraldConfig, Logger, Priority, TargetConfig } from '@herald/core';
 import type { CodeCacheUse } from './bundle-loader';
 import { spawnUrgentLaneThread } from './lane-thread';
+import type { MainThreadPriority } from './main-thread-priority';
 import type { SlotLedgerInit } from './slot-ledger';
 
 /** What the urgent lane's thread starts from. */
@@ -13,6 +14,8 @@ export interface UrgentLaneData {
   readonly targets: readonly TargetConfig[];
   readonly ledger: SlotLedgerInit;
   readonly queue: { readonly priority: Priority; readonly rank: number };
+  /** The main thread to lower while urgent jobs run (`YieldToUrgent`); absent, it is left as it is. */
+  readonly mainThread?: MainThreadPriority;
 }
 
 export type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];

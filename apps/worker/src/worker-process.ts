@@ -23,10 +23,10 @@ import {
 } from '@herald/core';
 import type { CodeCacheUse } from './bundle-loader';
 import { DeadLetterSweeper } from './dead-letter-sweeper';
-import { BusyNiceness } from './busy-niceness';
 import { startDeliveryLane } from './delivery-lane';
 import { reportWarmUp, warmUpDelivery } from './delivery-warm-up';
 import { LazyDeadLetters } from './lazy-dead-letters';
+import { PriorityRestore, YieldToUrgent, mainThreadPriority, osThreadId } from './main-thread-priority';
 import { startMetricsServer } from './metrics-server';
 import { PrioritySlots } from './priority-slots';
 import { prefetchFor } from './priority-workers';
@@ -67,9 +67,9 @@ export interface WorkerHooks {
    */
   readonly onLaneFailure?: (error: UrgentLaneError) => void;
   /**
-   * Once the urgent lane's thread exists, raise this thread's nice value by this much while
-   * it is busy (`BusyNiceness`). `main.ts` passes LOWER_QUEUES_NICENESS; tests leave it out,
-   * so the test runner's own thread keeps its priority.
+   * Raise this thread's nice value by this much while the urgent queue is active
+   * (`YieldToUrgent`, `PriorityRestore`). `main.ts` passes LOWER_QUEUES_NICENESS; tests leave
+   * it out, so the test runner's own thread keeps its priority.
    */
   readonly lowerMainThreadPriorityBy?: number;
   /** How `main.ts` loaded the worker's code (`loadBundle`), for the start log. */
@@ -77,10 +77,10 @@ export interface WorkerHooks {
 }
 
 /**
- * How much lower than the urgent lane's thread a worker's main thread runs while it is busy
- * (nice values): when the host's cores are saturated, the lower queues' deliveries yield the
- * CPU to the urgent lane, Redis and the API. Strict priority, applied to the CPU as well as
- * the slots (bench/README.md, findings 29 and 34).
+ * How much lower than the urgent lane's thread a worker's main thread runs while urgent jobs
+ * are being delivered (nice values): when the host's cores are saturated, the lower queues'
+ * deliveries yield the CPU to the urgent lane, Redis and the API. Strict priority, applied to
+ * the CPU as well as the slots (bench/README.md, findings 29 and 48).
  */
 export const LOWER_QUEUES_NICENESS = 5;
 
@@ -153,8 +153,12 @@ export async function startWorker(config: HeraldConfig, targets: readonly Target
   releasers.add('http pools', () => http.close());
 
   if (urgent) {
+    const mainThread = hooks.lowerMainThreadPriorityBy ? mainThreadPriority(hooks.lowerMainThreadPriorityBy, osThreadId()) : undefined;
+    // Lowered until the lane fetches, which the lower queues wait for: its thread, still
+    // loading, gets the cores first. Given back at the restore's first look.
+    if (mainThread) new YieldToUrgent(mainThread, logger).yieldNow();
     const urgentLane = new UrgentLane({
-      data: { config, logLevel: logger.level, targets: live.router.targets, ledger: ledger.init, queue: urgent },
+      data: { config, logLevel: logger.level, targets: live.router.targets, ledger: ledger.init, queue: urgent, mainThread },
       thread: hooks.laneThread,
       logger,
       onBreakerChange,
@@ -168,21 +172,19 @@ export async function startWorker(config: HeraldConfig, targets: readonly Target
     });
     lane = urgentLane;
     releasers.add('urgent lane', () => urgentLane.close());
-    // After the lane's thread exists: a thread takes its creator's priority when created.
-    if (hooks.lowerMainThreadPriorityBy) {
-      // Half the slots in use: the lower queues have a backlog (or slow targets), not a trickle.
-      const busyFrom = Math.ceil(config.worker.concurrency / 2);
-      const niceness = new BusyNiceness({ by: hooks.lowerMainThreadPriorityBy, isBusy: () => ledger.busy >= busyFrom, logger });
-      niceness.start();
-      releasers.add('main thread priority', () => niceness.stop());
-    }
     const spawnedAt = performance.now();
     // The lower queues start only once the lane fetches: while its thread loads they
     // would take every slot from waiting urgent jobs. main.ts spawns the thread early, so
     // this is short. (A resolve never overtakes its trigger whatever the timing: see
     // FiringJobIndex.)
-    const { osThreadId, codeCache } = await orRelease(urgentLane.ready);
-    logger.info('urgent lane started', { queue: queueName(urgent.priority), startMs: Math.round(performance.now() - spawnedAt), osThreadId, codeCache });
+    const { osThreadId: laneThreadId, codeCache } = await orRelease(urgentLane.ready);
+    logger.info('urgent lane started', { queue: queueName(urgent.priority), startMs: Math.round(performance.now() - spawnedAt), osThreadId: laneThreadId, codeCache });
+    if (mainThread) {
+      // The lane lowers this thread when an urgent job starts; this gives its priority back.
+      const restore = new PriorityRestore({ priority: mainThread, urgentTakenAt: () => ledger.urgentTakenAt(), quietMs: URGENT_ACTIVE_WINDOW_MS, logger });
+      restore.start();
+      releasers.add('main thread priority', () => restore.stop());
+    }
   } else {
     void hooks.laneThread?.terminate();
   }

@@ -1,5 +1,6 @@
 import type { BenchSystem } from '../bench-system';
 import { alertmanagerAlert, nextFingerprint, TAG } from '../payloads';
+import { mainThreadSchedule } from '../machine';
 import { unlessDied } from '../role-process';
 import { newPrefix, type MeasureContext } from './measure-context';
 
@@ -16,6 +17,13 @@ export interface DeliveryRound {
   readonly workerCpuMicrosPerJob: number;
   /** redis-server's CPU time per job (µs), from the worker's spawn to the last arrival. */
   readonly redisCpuMicrosPerJob: number;
+  /**
+   * The worker's main thread, per job (µs), start-up included: time on a core, and time ready
+   * to run but waiting for one. While a backlog drains the thread is nearly always one or the
+   * other, so their sum is about what a job takes (finding 48).
+   */
+  readonly mainThreadRunMicrosPerJob: number;
+  readonly mainThreadWaitMicrosPerJob: number;
 }
 
 const DELIVERY_TIMEOUT_MS = 180_000;
@@ -37,6 +45,7 @@ export async function measureDelivery(system: BenchSystem, context: MeasureConte
     await unlessDied(stack.sink.waitFor(jobs, DELIVERY_TIMEOUT_MS), [worker]);
     if (stack.sink.count < jobs) throw new Error(`${system.name} worker delivered ${stack.sink.count} of ${jobs} jobs within ${DELIVERY_TIMEOUT_MS} ms`);
     const workerCpuSeconds = worker.cpuSeconds();
+    const mainThread = mainThreadSchedule(worker.pid);
     const redisCpuSeconds = stack.redisCpuSeconds() - redisCpuBefore;
     const totalMs = stack.sink.lastArrival - worker.startedAt;
     return {
@@ -47,6 +56,8 @@ export async function measureDelivery(system: BenchSystem, context: MeasureConte
       duplicates: stack.sink.duplicates,
       workerCpuMicrosPerJob: (workerCpuSeconds * 1e6) / jobs,
       redisCpuMicrosPerJob: (redisCpuSeconds * 1e6) / jobs,
+      mainThreadRunMicrosPerJob: (mainThread.runSeconds * 1e6) / jobs,
+      mainThreadWaitMicrosPerJob: (mainThread.waitSeconds * 1e6) / jobs,
     };
   } finally {
     await worker.stop();

@@ -1,0 +1,156 @@
+import { readlinkSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
+import type { Logger } from '@herald/core';
+// Not the package's root: the urgent lane's thread loads this, and no configuration parser.
+import { coerceError } from '@herald/core/delivery';
+
+/** How often the main thread looks whether the urgent queue went quiet. */
+const SAMPLE_MS = 100;
+
+/**
+ * Nice values by OS thread id. Linux keeps one per thread, and `setpriority` takes a thread
+ * id where it takes a process id, so one thread may lower another of its process.
+ */
+export interface ThreadNice {
+  get(threadId: number): number;
+  set(threadId: number, value: number): void;
+}
+
+export const osThreadNice: ThreadNice = {
+  get: (threadId) => getPriority(threadId),
+  set: (threadId, value) => setPriority(threadId, value),
+};
+
+/** The calling thread's OS thread id, from Linux's /proc/thread-self ("<pid>/task/<tid>"); undefined elsewhere. */
+export function osThreadId(): number | undefined {
+  try {
+    return Number(readlinkSync('/proc/thread-self').split('/').pop()) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The worker main thread's two priorities: plain data, posted to the urgent lane's thread. */
+export interface MainThreadPriority {
+  readonly threadId: number;
+  /** Its nice value when the worker started, which it keeps while the urgent queue is quiet. */
+  readonly base: number;
+  /** Its nice value while the urgent queue is active. */
+  readonly lowered: number;
+}
+
+/**
+ * The priorities of the thread `threadId` (`osThreadId()`), lowering by `by` nice levels
+ * (never past 19). Undefined without a thread id: where a nice value belongs to the whole
+ * process (any system but Linux), lowering the main thread would lower the urgent lane's
+ * thread with it.
+ */
+export function mainThreadPriority(by: number, threadId: number | undefined, nice: ThreadNice = osThreadNice): MainThreadPriority | undefined {
+  if (threadId === undefined) return undefined;
+  const base = nice.get(threadId);
+  return { threadId, base, lowered: Math.min(19, base + by) };
+}
+
+/**
+ * YieldToUrgent is the urgent lane's half of strict priority on the CPU: when an urgent job
+ * starts, the worker's main thread, which delivers the lower queues, drops to its lowered
+ * priority. When the host's cores are saturated it then yields them to the urgent lane,
+ * Redis and the API, which a critical alert needs (bench/README.md, finding 29).
+ *
+ * Only then: lowered for good, or whenever its own queues kept it busy, the main thread also
+ * yielded to those processes while no urgent job was anywhere, and drained a backlog of lower
+ * jobs 8–10 % slower for it (finding 48). The lane lowers it itself, at once, rather than
+ * leaving it to the main thread's next look, so the first urgent job of a burst has it too.
+ * Lowering another thread of one's own process needs no privilege.
+ */
+export class YieldToUrgent {
+  private refused = false;
+
+  constructor(
+    private readonly priority: MainThreadPriority,
+    private readonly logger: Logger,
+    private readonly nice: ThreadNice = osThreadNice,
+  ) {}
+
+  /** Lowers the main thread now, unless it runs at or below its lowered priority already. */
+  yieldNow(): void {
+    if (this.refused) return;
+    const { threadId, lowered } = this.priority;
+    try {
+      // Already there, or an operator set it lower still: leave it.
+      if (this.nice.get(threadId) >= lowered) return;
+      this.nice.set(threadId, lowered);
+    } catch (error) {
+      this.refused = true;
+      this.logger.warn('could not lower the main thread priority', { nice: lowered, error: coerceError(error).message });
+      return;
+    }
+    this.logger.debug('main thread priority lowered', { nice: lowered });
+  }
+}
+
+export interface PriorityRestoreOptions {
+  readonly priority: MainThreadPriority;
+  /** When the urgent queue last started a job (epoch ms); undefined if it never did (`SlotLedger`). */
+  readonly urgentTakenAt: () => number | undefined;
+  /** The urgent queue counts as quiet once it started no job for this long. */
+  readonly quietMs: number;
+  readonly logger: Logger;
+  readonly nice?: ThreadNice;
+  readonly sampleMs?: number;
+  readonly now?: () => number;
+}
+
+/**
+ * PriorityRestore is the main thread's half: it gives the thread its priority back once the
+ * urgent queue has been quiet for `quietMs`, looking every 100 ms.
+ *
+ * It only undoes `YieldToUrgent`'s lowering: a thread at any other value (an operator's
+ * `renice`) is left alone. Raising a priority needs CAP_SYS_NICE or a `nice` resource limit
+ * (RLIMIT_NICE) that allows it. Without either, the thread stays lowered from the first
+ * urgent job on, and this stops looking.
+ */
+export class PriorityRestore {
+  private readonly nice: ThreadNice;
+  private readonly now: () => number;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: PriorityRestoreOptions) {
+    this.nice = options.nice ?? osThreadNice;
+    this.now = options.now ?? Date.now;
+  }
+
+  start(): void {
+    this.timer = setInterval(() => this.sample(), this.options.sampleMs ?? SAMPLE_MS).unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Whether it still looks (false once raising was refused). */
+  get isSampling(): boolean {
+    return this.timer !== undefined;
+  }
+
+  private sample(): void {
+    const { priority, logger } = this.options;
+    if (this.nice.get(priority.threadId) !== priority.lowered || this.urgentActive()) return;
+    try {
+      this.nice.set(priority.threadId, priority.base);
+    } catch (error) {
+      logger.info('the main thread keeps its lowered priority: raising it again needs CAP_SYS_NICE or a nice ulimit', { nice: priority.base, error: coerceError(error).message });
+      this.stop();
+      return;
+    }
+    logger.debug('main thread priority restored', { nice: priority.base });
+    // An urgent job that started in between found the thread still lowered and left it.
+    if (this.urgentActive()) new YieldToUrgent(priority, logger, this.nice).yieldNow();
+  }
+
+  private urgentActive(): boolean {
+    const last = this.options.urgentTakenAt();
+    return last !== undefined && this.now() - last < this.options.quietMs;
+  }
+}
