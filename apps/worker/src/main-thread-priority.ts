@@ -57,9 +57,9 @@ export function mainThreadPriority(by: number, threadId: number | undefined, nic
  * priority. When the host's cores are saturated it then yields them to the urgent lane,
  * Redis and the API, which a critical alert needs (bench/README.md, finding 29).
  *
- * Only then: lowered for good, or whenever its own queues kept it busy, the main thread also
- * yielded to those processes while no urgent job was anywhere, and drained a backlog of lower
- * jobs 8–10 % slower for it (finding 48). The lane lowers it itself, at once, rather than
+ * Only while urgent jobs run. Lowered whenever its own queues kept it busy (finding 34), the
+ * main thread also gave its core away when nothing urgent waited, and a backlog of lower jobs
+ * drained 8–10 % slower for it (finding 48). The lane lowers it itself, at once, rather than
  * leaving it to the main thread's next look, so the first urgent job of a burst has it too.
  * Lowering another thread of one's own process needs no privilege.
  */
@@ -113,11 +113,13 @@ export interface PriorityRestoreOptions {
 export class PriorityRestore {
   private readonly nice: ThreadNice;
   private readonly now: () => number;
+  private readonly yielder: YieldToUrgent;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: PriorityRestoreOptions) {
     this.nice = options.nice ?? osThreadNice;
     this.now = options.now ?? Date.now;
+    this.yielder = new YieldToUrgent(options.priority, options.logger, this.nice);
   }
 
   start(): void {
@@ -146,7 +148,7 @@ export class PriorityRestore {
     }
     logger.debug('main thread priority restored', { nice: priority.base });
     // An urgent job that started in between found the thread still lowered and left it.
-    if (this.urgentActive()) new YieldToUrgent(priority, logger, this.nice).yieldNow();
+    if (this.urgentActive()) this.yielder.yieldNow();
   }
 
   private urgentActive(): boolean {
