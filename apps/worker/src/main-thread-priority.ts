@@ -41,14 +41,15 @@ export interface MainThreadPriority {
 
 /**
  * The priorities of the thread `threadId` (`osThreadId()`), lowering by `by` nice levels
- * (never past 19). Undefined without a thread id: where a nice value belongs to the whole
- * process (any system but Linux), lowering the main thread would lower the urgent lane's
- * thread with it.
+ * (never past 19). Undefined when there is nothing to change: without a thread id, where a
+ * nice value belongs to the whole process (any system but Linux) and lowering the main thread
+ * would lower the urgent lane's thread with it, or for a thread already at 19.
  */
 export function mainThreadPriority(by: number, threadId: number | undefined, nice: ThreadNice = osThreadNice): MainThreadPriority | undefined {
   if (threadId === undefined) return undefined;
   const base = nice.get(threadId);
-  return { threadId, base, lowered: Math.min(19, base + by) };
+  const lowered = Math.min(19, base + by);
+  return lowered === base ? undefined : { threadId, base, lowered };
 }
 
 /**

@@ -36,10 +36,11 @@ function fakeNice(start: number, privileged = true) {
 const priority: MainThreadPriority = { threadId: MAIN, base: 0, lowered: 5 };
 
 describe('mainThreadPriority: the two priorities of the calling thread', () => {
-  it('When asked, then it reads the nice value of the thread and lowers by `by`, never past 19; without a thread id (not Linux) it gives none', () => {
+  it('When asked, then it reads the nice value of the thread and lowers by `by`, never past 19; without a thread id (not Linux), or at 19 already, it gives none', () => {
     expect(mainThreadPriority(5, MAIN, fakeNice(0))).toEqual({ threadId: MAIN, base: 0, lowered: 5 });
     expect(mainThreadPriority(5, MAIN, fakeNice(17))).toEqual({ threadId: MAIN, base: 17, lowered: 19 });
     expect(mainThreadPriority(5, undefined, fakeNice(0))).toBeUndefined();
+    expect(mainThreadPriority(5, MAIN, fakeNice(19))).toBeUndefined();
   });
 });
 
