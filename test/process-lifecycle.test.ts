@@ -28,7 +28,7 @@ function logEntry(child: ChildProcess, message: string, timeoutMs = 20_000): Pro
   });
 }
 
-/** Every JSON log line the child prints from now on, so far. */
+/** Every whole JSON log line the child prints from now on, so far. */
 function collectLog(child: ChildProcess): () => Record<string, unknown>[] {
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => {
@@ -37,6 +37,7 @@ function collectLog(child: ChildProcess): () => Record<string, unknown>[] {
   return () =>
     output
       .split('\n')
+      .slice(0, -1) // the last is empty, or a line still being written
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
