@@ -16,7 +16,10 @@ function fakeNice(start: number, privileged = true) {
     get(threadId: number) {
       expect(threadId).toBe(MAIN);
       readCount += 1;
-      for (const reader of readers.filter((r) => r.count <= readCount)) reader.resolve();
+      for (const reader of readers.filter((r) => r.count <= readCount)) {
+        readers.splice(readers.indexOf(reader), 1);
+        reader.resolve();
+      }
       return nice.value;
     },
     set(threadId: number, value: number) {
