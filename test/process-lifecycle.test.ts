@@ -115,7 +115,7 @@ describe('worker and API processes', () => {
     expect((await failure).message).toBe('urgent lane stopped with exit code 1');
   });
 
-  it("When a worker runs an urgent lane, then its main thread runs 5 nice levels below the lane's thread while urgent jobs are delivered, and at the lane's level otherwise, busy or not", async () => {
+  it("When a worker runs an urgent lane, then its main thread runs at the lowest priority (nice 19) while urgent jobs are delivered, and at the lane's level otherwise, busy or not", async () => {
     const sink = await startTargetServer(() => ({ status: 200, delayMs: 300 }));
     harness.defer(() => sink.close());
     const env = testEnv({ LOG_LEVEL: 'debug', WORKER_CONCURRENCY: '4', TARGETS_FILE: targetsFile(), SINK_URL: sink.url });
@@ -128,7 +128,7 @@ describe('worker and API processes', () => {
     expect(laneThread).toEqual(expect.any(Number));
     expect(laneThread).not.toBe(worker.pid);
     const laneNice = niceOf(worker.pid!, laneThread);
-    const lowered = Math.min(19, laneNice + 5);
+    const lowered = Math.min(19, laneNice + 19);
     // Lowered while the lane's thread loads, given back once it fetches. Returning takes
     // CAP_SYS_NICE: root has it (CI, the sessions); other users keep the lowered priority
     // unless a nice ulimit allows more, and the worker says so.

@@ -143,7 +143,12 @@ export class PriorityRestore {
     try {
       this.nice.set(priority.threadId, priority.base);
     } catch (error) {
-      logger.info('the main thread keeps its lowered priority: raising it again needs CAP_SYS_NICE or a nice ulimit', { nice: priority.base, error: coerceError(error).message });
+      // A warning: at nice 19 for good, the lower queues get only what other work leaves.
+      logger.warn('the main thread keeps its lowered priority: raising it again needs CAP_SYS_NICE or a nice ulimit', {
+        nice: priority.lowered,
+        base: priority.base,
+        error: coerceError(error).message,
+      });
       this.stop();
       return;
     }

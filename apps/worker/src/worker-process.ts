@@ -78,11 +78,14 @@ export interface WorkerHooks {
 
 /**
  * How much lower than the urgent lane's thread a worker's main thread runs while urgent jobs
- * are being delivered (nice values): when the host's cores are saturated, the lower queues'
- * deliveries yield the CPU to the urgent lane, Redis and the API. Strict priority, applied to
- * the CPU as well as the slots (bench/README.md, findings 29 and 48).
+ * are being delivered (nice values, capped at 19): when the host's cores are saturated, the
+ * lower queues' deliveries yield the CPU to the urgent lane, Redis and the API. Strict
+ * priority, applied to the CPU as well as the slots. All the way down: 5 levels below a busy
+ * thread, Linux still gives it a quarter of the core they share, and critical alerts waited
+ * behind it (bench/README.md, findings 29, 48 and 49). It is lowered only while urgent jobs
+ * start, so a backlog of lower jobs alone drains at full speed.
  */
-export const LOWER_QUEUES_NICENESS = 5;
+export const LOWER_QUEUES_NICENESS = 19;
 
 /**
  * Builds and starts a worker from its configuration: the composition root shared by

@@ -120,7 +120,7 @@ describe('PriorityRestore: the main thread takes its priority back once the urge
     expect(nice.history).toEqual([0, 5]);
   });
 
-  it('When the process may not raise its priority again (no CAP_SYS_NICE), then the thread stays lowered, says so once and stops looking', async () => {
+  it('When the process may not raise its priority again (no CAP_SYS_NICE), then the thread stays lowered, warns once and stops looking', async () => {
     const { logger, entries } = capturingLogger();
     const nice = fakeNice(5, false);
     const restore = new PriorityRestore({ priority, urgentTakenAt: () => undefined, quietMs: 1000, logger, nice, sampleMs: 1 });
@@ -131,6 +131,6 @@ describe('PriorityRestore: the main thread takes its priority back once the urge
 
     expect(nice.value).toBe(5);
     expect(sampling).toBe(false);
-    expect(entries()).toEqual([expect.objectContaining({ level: 'info', message: expect.stringContaining('keeps its lowered priority'), nice: 0, error: expect.stringContaining('EACCES') })]);
+    expect(entries()).toEqual([expect.objectContaining({ level: 'warn', message: expect.stringContaining('keeps its lowered priority'), nice: 5, base: 0, error: expect.stringContaining('EACCES') })]);
   });
 });
