@@ -30,13 +30,21 @@ export function osThreadId(): number | undefined {
   }
 }
 
-/** The worker main thread's two priorities: plain data, posted to the urgent lane's thread. */
+/**
+ * The worker main thread's two priorities, and whether Herald holds it lowered: plain data
+ * and shared memory, posted to the urgent lane's thread.
+ */
 export interface MainThreadPriority {
   readonly threadId: number;
   /** Its nice value when the worker started, which it keeps while the urgent queue is quiet. */
   readonly base: number;
   /** Its nice value while the urgent queue is active. */
   readonly lowered: number;
+  /**
+   * Int32: 1 while Herald holds the thread at `lowered`. Only that is given back: a thread an
+   * operator set to the same value (`renice 19`) is indistinguishable from it otherwise.
+   */
+  readonly held: SharedArrayBuffer;
 }
 
 /**
@@ -49,7 +57,7 @@ export function mainThreadPriority(by: number, threadId: number | undefined, nic
   if (threadId === undefined) return undefined;
   const base = nice.get(threadId);
   const lowered = Math.min(19, base + by);
-  return lowered === base ? undefined : { threadId, base, lowered };
+  return lowered === base ? undefined : { threadId, base, lowered, held: new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT) };
 }
 
 /**
@@ -65,22 +73,28 @@ export function mainThreadPriority(by: number, threadId: number | undefined, nic
  * Lowering another thread of one's own process needs no privilege.
  */
 export class YieldToUrgent {
+  private readonly held: Int32Array;
   private refused = false;
 
   constructor(
     private readonly priority: MainThreadPriority,
     private readonly logger: Logger,
     private readonly nice: ThreadNice = osThreadNice,
-  ) {}
+  ) {
+    this.held = new Int32Array(priority.held);
+  }
 
-  /** Lowers the main thread now, unless it runs at or below its lowered priority already. */
+  /** Lowers the main thread now, if it runs at its own priority (`base`). */
   yieldNow(): void {
     if (this.refused) return;
-    const { threadId, lowered } = this.priority;
+    const { threadId, base, lowered } = this.priority;
     try {
-      // Already there, or an operator set it lower still: leave it.
-      if (this.nice.get(threadId) >= lowered) return;
+      // Lowered already, or an operator reniced it (`renice -p <pid>` moves only this
+      // thread): leave it. Lowered from there, PriorityRestore would return it to `base`
+      // and the operator's value would be lost.
+      if (this.nice.get(threadId) !== base) return;
       this.nice.set(threadId, lowered);
+      Atomics.store(this.held, 0, 1);
     } catch (error) {
       this.refused = true;
       this.logger.warn('could not lower the main thread priority', { nice: lowered, error: coerceError(error).message });
@@ -106,21 +120,23 @@ export interface PriorityRestoreOptions {
  * PriorityRestore is the main thread's half: it gives the thread its priority back once the
  * urgent queue has been quiet for `quietMs`, looking every 100 ms.
  *
- * It only undoes `YieldToUrgent`'s lowering: a thread at any other value (an operator's
- * `renice`) is left alone. Raising a priority needs CAP_SYS_NICE or a `nice` resource limit
- * (RLIMIT_NICE) that allows it. Without either, the thread stays lowered from the first
- * urgent job on, and this stops looking.
+ * It only undoes `YieldToUrgent`'s lowering (`MainThreadPriority.held`): a thread an
+ * operator reniced, before or while it was lowered, is left alone. Raising a priority needs
+ * CAP_SYS_NICE or a `nice` resource limit (RLIMIT_NICE) that allows it. Without either, the
+ * thread stays lowered from the first urgent job on, and this stops looking.
  */
 export class PriorityRestore {
   private readonly nice: ThreadNice;
   private readonly now: () => number;
   private readonly yielder: YieldToUrgent;
+  private readonly held: Int32Array;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: PriorityRestoreOptions) {
     this.nice = options.nice ?? osThreadNice;
     this.now = options.now ?? Date.now;
     this.yielder = new YieldToUrgent(options.priority, options.logger, this.nice);
+    this.held = new Int32Array(options.priority.held);
   }
 
   start(): void {
@@ -139,10 +155,18 @@ export class PriorityRestore {
 
   private sample(): void {
     const { priority, logger } = this.options;
-    if (this.nice.get(priority.threadId) !== priority.lowered || this.urgentActive()) return;
+    if (this.urgentActive() || Atomics.load(this.held, 0) !== 1) return;
+    // Cleared before the thread is raised: the lane, lowering it again in between, sets it anew.
+    Atomics.store(this.held, 0, 0);
+    const current = this.nice.get(priority.threadId);
+    if (current !== priority.lowered) {
+      logger.info('the main thread was reniced while lowered; it keeps the value it was given', { nice: current });
+      return;
+    }
     try {
       this.nice.set(priority.threadId, priority.base);
     } catch (error) {
+      Atomics.store(this.held, 0, 1);
       // A warning: at nice 19 for good, the lower queues get only what other work leaves.
       logger.warn('the main thread keeps its lowered priority: raising it again needs CAP_SYS_NICE or a nice ulimit', {
         nice: priority.lowered,
