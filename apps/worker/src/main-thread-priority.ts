@@ -156,7 +156,8 @@ export class PriorityRestore {
   private sample(): void {
     const { priority, logger } = this.options;
     if (this.urgentActive() || Atomics.load(this.held, 0) !== 1) return;
-    // Cleared before the thread is raised: the lane, lowering it again in between, sets it anew.
+    // Cleared before the thread is raised, not after: the lane may lower it again as soon as
+    // it is raised, and the flag it then sets must stay.
     Atomics.store(this.held, 0, 0);
     const current = this.nice.get(priority.threadId);
     if (current !== priority.lowered) {
