@@ -83,7 +83,7 @@ export interface WorkerHooks {
  * priority, applied to the CPU as well as the slots. All the way down: 5 levels below a busy
  * thread, Linux still gives it a quarter of the core they share, and critical alerts waited
  * behind it (bench/README.md, findings 29, 48 and 49). It is lowered only while urgent jobs
- * start, so a backlog of lower jobs alone drains at full speed.
+ * run, so a backlog of lower jobs alone drains at full speed.
  */
 export const LOWER_QUEUES_NICENESS = 19;
 

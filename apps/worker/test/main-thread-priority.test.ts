@@ -3,23 +3,13 @@ import { PriorityRestore, YieldToUrgent, mainThreadPriority, type MainThreadPrio
 
 const MAIN = 4242;
 
-/**
- * Threads' nice values as Linux keeps them, refusing to raise a priority when `privileged`
- * is false. `reads(n)` resolves once the value was read n times in all.
- */
+/** Threads' nice values as Linux keeps them, refusing to raise a priority when `privileged` is false. */
 function fakeNice(start: number, privileged = true) {
-  let readCount = 0;
-  const readers: { count: number; resolve: () => void }[] = [];
   const nice = {
     value: start,
     history: [] as number[],
     get(threadId: number) {
       expect(threadId).toBe(MAIN);
-      readCount += 1;
-      for (const reader of readers.filter((r) => r.count <= readCount)) {
-        readers.splice(readers.indexOf(reader), 1);
-        reader.resolve();
-      }
       return nice.value;
     },
     set(threadId: number, value: number) {
@@ -27,10 +17,6 @@ function fakeNice(start: number, privileged = true) {
       if (value < nice.value && !privileged) throw new Error('EACCES: permission denied');
       nice.value = value;
       nice.history.push(value);
-    },
-    /** Resolves once `more` further reads happened. */
-    reads(more: number): Promise<void> {
-      return new Promise((resolve) => readers.push({ count: readCount + more, resolve }));
     },
   };
   return nice satisfies ThreadNice;
