@@ -55,7 +55,7 @@ export async function startApi(config: HeraldConfig, targets: readonly TargetCon
   });
   const db = createDatabase(config.databaseUrl);
   releasers.add('database', () => db.destroy());
-  const queues = new PublishingQueues(redis, config.queuePrefix, logger);
+  const queues = new PublishingQueues(redis, config.queuePrefix);
   releasers.add('queues', () => queues.close());
   registerQueueDepthGauge(registry, queues);
   const dlq = new KyselyDeadLetterRepository(db);

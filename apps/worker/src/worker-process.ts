@@ -116,7 +116,7 @@ export async function startWorker(config: HeraldConfig, targets: readonly Target
   });
   const dlq = new LazyDeadLetters(config.databaseUrl);
   releasers.add('database', () => dlq.close());
-  const queues = new PublishingQueues(redis, config.queuePrefix, logger);
+  const queues = new PublishingQueues(redis, config.queuePrefix);
   releasers.add('queues', () => queues.close());
 
   const onBreakerChange = (target: string, to: BreakerState) => {

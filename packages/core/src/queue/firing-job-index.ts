@@ -9,9 +9,10 @@ import type { Alert } from '../alert/alert';
  * episode is one run of the alert from its `startsAt`; Alertmanager gives the alert a new
  * `startsAt` when it fires again after a resolve.
  *
- * RECORD   KEYS: index keys. ARGV: time to live (ms), then one value per key. A key that
- *          already holds a later episode, or the end of the same one, keeps it: a replayed or
- *          late trigger must not hide that the alert has moved on.
+ * RECORD   `recordFiring(key, startsAt, jobKey, ttl)`, a Lua function that BulkAddScript runs
+ *          for each firing job it queues, in the same call. A key that already holds a later
+ *          episode, or the end of the same one, keeps it: a replayed or late trigger must not
+ *          hide that the alert has moved on.
  * STANDING KEYS: one index key. ARGV: the job's startsAt (ms), then 1 for a resolve or 0 for
  *          a trigger. Returns
  *            2 (superseded) when a trigger of a later episode was queued, or, for a trigger,
@@ -29,19 +30,17 @@ local function parse(value)
   return tonumber(string.sub(value, 1, bar - 1)) or 0, string.sub(value, bar + 1)
 end
 `;
-const RECORD = `${PARSE}
-for i, key in ipairs(KEYS) do
-  local value = ARGV[i + 1]
-  local current = redis.call('GET', key)
-  local keep = false
-  if current then
-    local at, job = parse(current)
-    local startsAt = parse(value)
-    keep = at > startsAt or (at == startsAt and job == '')
-  end
-  if not keep then redis.call('SET', key, value, 'PX', ARGV[1]) end
+/** Lua that defines `recordFiring` (RECORD above), for a script that queues firing jobs. */
+export const RECORD_FIRING_LUA = `${PARSE}
+local function recordFiring(key, startsAt, jobKey, ttl)
+  local value = startsAt .. '|' .. jobKey
+  -- Most firing jobs are of alerts the index does not hold yet: one command for those.
+  if redis.call('SET', key, value, 'PX', ttl, 'NX') then return end
+  local at, job = parse(redis.call('GET', key))
+  local startsAtMs = tonumber(startsAt) or 0
+  if at > startsAtMs or (at == startsAtMs and job == '') then return end
+  redis.call('SET', key, value, 'PX', ttl)
 end
-return #KEYS
 `;
 const STANDING = `${PARSE}
 local value = redis.call('GET', KEYS[1])
@@ -75,7 +74,6 @@ return 1
 export const FIRING_INDEX_TTL_MS = 24 * 60 * 60 * 1000;
 
 interface FiringIndexCommands {
-  heraldFiringRecord(...keysThenArgs: (string | number)[]): Promise<number>;
   heraldFiringStanding(key: string, startsAtMs: number, isResolve: 0 | 1): Promise<number>;
   heraldFiringEnded(key: string, ttlMs: number, startsAtMs: number): Promise<number>;
 }
@@ -91,13 +89,9 @@ interface FiringIndexCommands {
 export type Standing = 'deliver' | 'wait' | 'superseded';
 const STANDINGS: readonly Standing[] = ['deliver', 'wait', 'superseded'];
 
-/** A firing job just queued: its alert and target, and where BullMQ keeps it. */
-export interface QueuedFiring {
-  readonly target: string;
-  readonly fingerprint: string;
-  /** The alert's `startsAt`, as received (RFC 3339). */
-  readonly startsAt: string;
-  readonly jobKey: string;
+/** The index's key for an alert at a target. Target names cannot hold a colon, so it is unambiguous. */
+export function firingIndexKey(prefix: string, target: string, fingerprint: string): string {
+  return `${prefix}:firing:${target}:${fingerprint}`;
 }
 
 /**
@@ -109,11 +103,11 @@ export interface QueuedFiring {
  * queue up together, and one of the first episode delivered after the second's trigger
  * would close the incident of an alert that is firing, or reopen one that has resolved.
  *
- * The API records each firing job it queues once BullMQ has it (PublishingQueues). A worker
- * asks before it sends a resolve, or a trigger that has been here before (retried, parked,
- * replayed), in one round trip; a trigger on its first attempt costs the worker nothing.
- * A delivered resolve marks its episode ended. Each entry lives `FIRING_INDEX_TTL_MS`
- * from its last write.
+ * The API records each firing job in the Redis call that queues it (BulkAddScript), so no
+ * resolve can find its trigger queued but not recorded. A worker asks before it sends a
+ * resolve, or a trigger that has been here before (retried, parked, replayed), in one round
+ * trip; a trigger on its first attempt costs the worker nothing. A delivered resolve marks
+ * its episode ended. Each entry lives `FIRING_INDEX_TTL_MS` from its last write.
  */
 export class FiringJobIndex {
   private readonly redis: Redis & FiringIndexCommands;
@@ -122,23 +116,11 @@ export class FiringJobIndex {
     redis: Redis,
     private readonly prefix: string,
   ) {
-    if (!('heraldFiringRecord' in redis)) {
-      redis.defineCommand('heraldFiringRecord', { lua: RECORD });
+    if (!('heraldFiringStanding' in redis)) {
       redis.defineCommand('heraldFiringStanding', { numberOfKeys: 1, lua: STANDING });
       redis.defineCommand('heraldFiringEnded', { numberOfKeys: 1, lua: ENDED });
     }
     this.redis = redis as Redis & FiringIndexCommands;
-  }
-
-  /** Makes each job the one its (target, fingerprint) resolve waits for; one command for all. */
-  async record(jobs: readonly QueuedFiring[]): Promise<void> {
-    if (jobs.length === 0) return;
-    await this.redis.heraldFiringRecord(
-      jobs.length,
-      ...jobs.map((job) => this.key(job.target, job.fingerprint)),
-      FIRING_INDEX_TTL_MS,
-      ...jobs.map((job) => `${Date.parse(job.startsAt)}|${job.jobKey}`),
-    );
   }
 
   /** Whether a notification of the alert that started at `startsAt` should go to `target` now (see Standing). */
@@ -152,8 +134,7 @@ export class FiringJobIndex {
     await this.redis.heraldFiringEnded(this.key(target, fingerprint), FIRING_INDEX_TTL_MS, Date.parse(startsAt));
   }
 
-  /** Target names cannot hold a colon, so the key is unambiguous. */
   private key(target: string, fingerprint: string): string {
-    return `${this.prefix}:firing:${target}:${fingerprint}`;
+    return firingIndexKey(this.prefix, target, fingerprint);
   }
 }

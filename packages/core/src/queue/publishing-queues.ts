@@ -1,11 +1,9 @@
 import { Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { coerceError } from '../errors';
-import type { Logger } from '../observability/logger';
 import { PRIORITIES, type Priority } from '../priority';
 import { BulkAddScript, type JobToAdd } from './bulk-add-script';
 import { BulkAdder } from './bulk-adder';
-import { FiringJobIndex } from './firing-job-index';
+import { firingIndexKey } from './firing-job-index';
 import { priorityOfJobId, queueName, type DeliveryReceipt, type JobSpec, type PublishJobData } from './publish-job';
 
 export type PublishJob = Job<PublishJobData, DeliveryReceipt, string>;
@@ -26,12 +24,12 @@ export type JobCounts = Record<JobState, number>;
  */
 export class PublishingQueues {
   private readonly queues: Record<Priority, PublishQueue>;
-  private readonly adders: Record<Priority, BulkAdder<PublishJobToAdd, PublishJob>>;
-  private readonly scripts: Record<Priority, BulkAddScript<PublishJobData, DeliveryReceipt, string>>;
-  private readonly firing: FiringJobIndex;
+  private readonly adders: Record<Priority, BulkAdder<PublishJobToAdd, string>>;
 
-  /** `logger` hears of firing jobs that could not be recorded (see `addBulk`). */
-  constructor(connection: Redis, prefix: string, private readonly logger?: Logger) {
+  constructor(
+    connection: Redis,
+    private readonly prefix: string,
+  ) {
     this.queues = Object.fromEntries(
       PRIORITIES.map((priority) => {
         const queue = new Queue<PublishJobData, DeliveryReceipt, string>(queueName(priority), { connection, prefix });
@@ -42,9 +40,12 @@ export class PublishingQueues {
         return [priority, queue];
       }),
     ) as PublishingQueues['queues'];
-    this.firing = new FiringJobIndex(connection, prefix);
-    this.scripts = Object.fromEntries(PRIORITIES.map((priority) => [priority, new BulkAddScript(this.queues[priority], connection)])) as PublishingQueues['scripts'];
-    this.adders = Object.fromEntries(PRIORITIES.map((priority) => [priority, new BulkAdder((jobs) => this.addBulk(priority, jobs))])) as PublishingQueues['adders'];
+    this.adders = Object.fromEntries(
+      PRIORITIES.map((priority) => {
+        const script = new BulkAddScript(this.queues[priority], connection);
+        return [priority, new BulkAdder<PublishJobToAdd, string>((jobs) => script.addBulk(jobs))];
+      }),
+    ) as PublishingQueues['adders'];
   }
 
   queue(priority: Priority): PublishQueue {
@@ -53,8 +54,9 @@ export class PublishingQueues {
 
   /**
    * Adds jobs with one bulk add per priority, all priorities in parallel, gathered with
-   * those of concurrent callers (see BulkAdder). BullMQ's deduplication answers a repeat
-   * with the id of the job it repeats, which is how a repeat is told from a new job.
+   * those of concurrent callers (see BulkAdder). Deduplication answers a repeat with the
+   * id of the job it repeats, which is how a repeat is told from a new job. Each firing job
+   * queued is recorded in the FiringJobIndex by the same Redis call (BulkAddScript).
    */
   async add(specs: readonly JobSpec[]): Promise<AddOutcome[]> {
     const byPriority = new Map<Priority, JobSpec[]>();
@@ -66,39 +68,20 @@ export class PublishingQueues {
     const added = new Map<JobSpec, AddOutcome>();
     await Promise.all(
       [...byPriority].map(async ([priority, group]) => {
-        const jobs = await this.adders[priority].add(group.map((spec) => ({ name: spec.data.target, data: spec.data, opts: spec.opts })));
-        jobs.forEach((job, i) => {
+        const ids = await this.adders[priority].add(group.map((spec) => this.jobToAdd(spec)));
+        ids.forEach((id, i) => {
           const spec = group[i]!;
-          added.set(spec, job.id === spec.jobId ? { queued: true, jobId: spec.jobId } : { queued: false, existingJobId: job.id! });
+          added.set(spec, id === spec.jobId ? { queued: true, jobId: spec.jobId } : { queued: false, existingJobId: id });
         });
       }),
     );
     return specs.map((spec) => added.get(spec)!);
   }
 
-  /**
-   * One bulk add (BulkAddScript: what BullMQ's `addBulk` does, in fewer Redis calls), then
-   * the firing jobs it queued go into the FiringJobIndex. A repeat BullMQ dropped is left
-   * out: the job it repeats was recorded when queued.
-   *
-   * The record is sent, not awaited: it goes out on this connection before the caller can
-   * answer, so Redis has it long before the alert's resolve can arrive. Awaiting it added a
-   * round trip to every webhook and cost about 15 % of ingest throughput (bench/README.md,
-   * finding 20). Should it fail, Redis is failing too; the resolves of those alerts then
-   * go unordered, and the log says so.
-   */
-  private async addBulk(priority: Priority, jobs: PublishJobToAdd[]): Promise<PublishJob[]> {
-    const queue = this.queues[priority];
-    const added = await this.scripts[priority].addBulk(jobs);
-    const firing = added.filter((job, i) => job.id === jobs[i]!.opts.jobId && job.data.alert.status === 'firing');
-    if (firing.length > 0) {
-      this.firing
-        .record(firing.map((job) => ({ target: job.data.target, fingerprint: job.data.alert.fingerprint, startsAt: job.data.alert.startsAt, jobKey: queue.toKey(job.id!) })))
-        .catch((error: unknown) =>
-          this.logger?.warn('could not record firing jobs; their resolves may reach the targets first', { jobs: firing.length, error: coerceError(error).message }),
-        );
-    }
-    return added;
+  private jobToAdd({ data, opts }: JobSpec): PublishJobToAdd {
+    const { alert, target } = data;
+    const firing = alert.status === 'firing' ? { indexKey: firingIndexKey(this.prefix, target, alert.fingerprint), startsAtMs: Date.parse(alert.startsAt) } : undefined;
+    return { name: target, data, opts, firing };
   }
 
   /** A job by id, from the queue its id names; undefined when unknown or removed. */
