@@ -1,6 +1,6 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
-import { deduplicationId, loadEnvConfig, type JobSpec } from '@herald/core';
+import { deduplicationId, loadEnvConfig, PublishingQueues, type JobSpec } from '@herald/core';
 import { BARE_JOB_OPTIONS } from './bare/bare-settings';
 import { apiJobSpecs } from './herald-system';
 import { alertmanagerAlert, nextFingerprint, TAG } from './payloads';
@@ -8,10 +8,12 @@ import { median } from './stats';
 import { alternateRounds, runTool, scriptTime, withThrowawayRedis } from './cost-tool';
 
 /**
- * What Redis spends adding one job, by what the job carries (finding 35). For each variant,
- * 10,000 jobs go through BullMQ's `addBulk` in tens, as the API adds a 10-alert webhook, on
- * a throwaway redis-server; `INFO commandstats` gives the time Redis itself spent in the add
- * script per call, which the machine's other work hardly moves.
+ * What Redis spends adding one job, by what the job carries (finding 35), and as Herald's
+ * API adds it (finding 52). For each variant, 10,000 jobs are added in tens, as the API adds
+ * a 10-alert webhook, on a throwaway redis-server: through BullMQ's `addBulk`, one script
+ * call per job, or through Herald's PublishingQueues, one call per ten. `INFO commandstats`
+ * gives the time Redis itself spent in the add scripts, which the machine's other work
+ * hardly moves.
  *
  * Then the deduplication key on its own (finding 50): a script that only sets a fresh key
  * as BullMQ's deduplication does, beside one that does nothing, so that what deduplication
@@ -28,6 +30,22 @@ interface JobToAdd {
   readonly opts: JobsOptions;
 }
 
+/** Ten jobs at a time into a queue on `connection`, one way or another; `scriptCalls` per ten. */
+interface Adder {
+  readonly scriptCalls: number;
+  addTen(): Promise<unknown>;
+  close(): Promise<void>;
+}
+type Variant = (connection: Redis, queueName: string) => Adder;
+
+/** BullMQ's `addBulk` of ten jobs from `make`: one add script call per job. */
+function viaAddBulk(make: () => JobToAdd): Variant {
+  return (connection, queueName) => {
+    const queue = new Queue(queueName, { connection });
+    return { scriptCalls: BATCH, addTen: () => queue.addBulk(Array.from({ length: BATCH }, make)), close: () => queue.close() };
+  };
+}
+
 /** `DEDUP_TTL_MS`'s default, from the configuration code (which needs some database URL to read it). */
 const dedupTtlMs = loadEnvConfig({ DATABASE_URL: 'postgres://127.0.0.1/unused' }).dedupTtlMs;
 
@@ -36,37 +54,43 @@ function heraldJob(ttlMs = dedupTtlMs): JobSpec {
   return apiJobSpecs([alertmanagerAlert(nextFingerprint(TAG.load), 'warning')], undefined, ttlMs)[0]!;
 }
 
-const VARIANTS: Record<string, () => JobToAdd> = {
-  'bare (bare-api.ts)': () => ({ name: 'alert', data: alertmanagerAlert(nextFingerprint(TAG.load), 'warning'), opts: BARE_JOB_OPTIONS }),
-  'Herald (as the API adds it)': () => {
+const VARIANTS: Record<string, Variant> = {
+  'bare (bare-api.ts)': viaAddBulk(() => ({ name: 'alert', data: alertmanagerAlert(nextFingerprint(TAG.load), 'warning'), opts: BARE_JOB_OPTIONS })),
+  'Herald (as the API adds it)': (connection, queueName) => {
+    // The queue's name is the prefix here: PublishingQueues names its own three queues.
+    const queues = new PublishingQueues(connection, queueName);
+    return { scriptCalls: 1, addTen: () => queues.add(Array.from({ length: BATCH }, () => heraldJob())), close: () => queues.close() };
+  },
+  "Herald's job through addBulk": viaAddBulk(() => {
     const spec = heraldJob();
     return { name: spec.data.target, data: spec.data, opts: spec.opts };
-  },
-  'Herald without deduplication': () => {
+  }),
+  "Herald's job, addBulk, no dedup": viaAddBulk(() => {
     const spec = heraldJob(0);
     return { name: spec.data.target, data: spec.data, opts: spec.opts };
-  },
-  "Herald's options, bare's data": () => ({ name: 'sink', data: alertmanagerAlert(nextFingerprint(TAG.load), 'warning'), opts: heraldJob().opts }),
-  "bare's options, Herald's data": () => ({ name: 'alert', data: heraldJob().data, opts: BARE_JOB_OPTIONS }),
+  }),
+  "Herald's options, bare's data": viaAddBulk(() => ({ name: 'sink', data: alertmanagerAlert(nextFingerprint(TAG.load), 'warning'), opts: heraldJob().opts })),
+  "bare's options, Herald's data": viaAddBulk(() => ({ name: 'alert', data: heraldJob().data, opts: BARE_JOB_OPTIONS })),
 };
 
-/** Redis's own time per call of the add script (µs), and the bytes the jobs left in memory. */
-async function measure(admin: Redis, url: string, queueName: string, make: () => JobToAdd): Promise<{ usPerAdd: number; bytesPerJob: number }> {
+/** Redis's own time in the add scripts per job (µs), and the bytes the jobs left in memory. */
+async function measure(admin: Redis, url: string, queueName: string, variant: Variant): Promise<{ usPerAdd: number; bytesPerJob: number }> {
   await admin.flushall();
   const connection = new Redis(url, { maxRetriesPerRequest: null });
-  const queue = new Queue(queueName, { connection });
+  const adder = variant(connection, queueName);
   try {
     // The first add loads the scripts; it is not counted.
-    await queue.addBulk([make()]);
+    await adder.addTen();
     const before = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))![1]);
     await admin.config('RESETSTAT');
-    for (let added = 0; added < JOBS; added += BATCH) await queue.addBulk(Array.from({ length: BATCH }, make));
+    for (let added = 0; added < JOBS; added += BATCH) await adder.addTen();
     const { calls, usec } = await scriptTime(admin);
-    if (calls !== JOBS) throw new Error(`expected ${JOBS} add script calls, Redis counted ${calls}`);
+    const expected = (JOBS / BATCH) * adder.scriptCalls;
+    if (calls !== expected) throw new Error(`expected ${expected} add script calls, Redis counted ${calls}`);
     const after = Number(/used_memory:(\d+)/.exec(await admin.info('memory'))![1]);
     return { usPerAdd: usec / JOBS, bytesPerJob: (after - before) / JOBS };
   } finally {
-    await queue.close();
+    await adder.close();
     // BullMQ leaves a connection it was given open.
     connection.disconnect();
   }
@@ -123,7 +147,7 @@ async function main(): Promise<void> {
       (make, round) => measure(admin, redis.url, `add-cost-${round}`, make),
       ({ usPerAdd, bytesPerJob }) => `${usPerAdd.toFixed(1).padStart(6)} µs/add  ${Math.round(bytesPerJob).toString().padStart(5)} B/job`,
     );
-    console.log(`\nMedians of ${rounds} rounds, ${JOBS} jobs each, added in tens (Redis time in the add script, memory per job):`);
+    console.log(`\nMedians of ${rounds} rounds, ${JOBS} jobs each, added in tens (Redis time in the add scripts per job, memory per job):`);
     for (const [name, runs] of results) {
       console.log(`  ${name.padEnd(34)} ${median(runs.map((r) => r.usPerAdd)).toFixed(1).padStart(6)} µs/add  ${Math.round(median(runs.map((r) => r.bytesPerJob))).toString().padStart(5)} B/job`);
     }
