@@ -78,6 +78,7 @@ export class PublishingQueues {
     return specs.map((spec) => added.get(spec)!);
   }
 
+  /** A spec as BulkAddScript takes it, with the FiringJobIndex entry to write for a trigger. */
   private jobToAdd({ data, opts }: JobSpec): PublishJobToAdd {
     const { alert, target } = data;
     const firing = alert.status === 'firing' ? { indexKey: firingIndexKey(this.prefix, target, alert.fingerprint), startsAtMs: Date.parse(alert.startsAt) } : undefined;
