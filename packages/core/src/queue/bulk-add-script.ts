@@ -144,6 +144,7 @@ export class BulkAddScript<D, N extends string> {
     return (await Promise.all(calls.map((args) => this.redis[COMMAND](...args)))).flat();
   }
 
+  /** Appends one job's arguments (ADD_JOBS above), or throws UnsupportedJobOptionError. */
   private pushArguments(args: (string | number)[], { name, data, opts, firing }: JobToAdd<D, N>, now: number): void {
     const { deduplication, ...given } = opts;
     for (const [option, value] of Object.entries(given)) {
