@@ -16,7 +16,7 @@ describe('loadEnvConfig', () => {
       dedupTtlMs: 60000,
       queuePrefix: 'herald',
       logLevel: 'info',
-      heapGrowingPercent: 50,
+      heapGrowingPercent: 100,
     });
   });
 

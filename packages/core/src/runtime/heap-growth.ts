@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 
 /** The default of `HEAP_GROWING_PERCENT`. */
-export const HEAP_GROWING_PERCENT = 50;
+export const HEAP_GROWING_PERCENT = 100;
 
 /**
  * Caps how far V8 lets the heap grow between full collections (`HEAP_GROWING_PERCENT`).
@@ -10,9 +10,11 @@ export const HEAP_GROWING_PERCENT = 50;
  * size before collecting it. Herald's processes hold about 30 MB of live objects but keep
  * promoting the state of requests and jobs in flight, so under load their heap climbed to
  * about 140 MB between collections, and RSS with it; it never came back down. Growing by
- * at most half keeps RSS near the live size (API: 180–215 → 133–145 MB), for a full
- * collection of a few milliseconds every second or two. The price is about 5–10 % more CPU
- * under saturating load (bench/README.md, "Findings").
+ * at most the live size keeps RSS near it (API under heavy ingest 180–215 MB uncapped; in
+ * the bench's 100k-alert run 128–132 MB at 100 %, 122–126 at 50 %, the worker 153–158 and
+ * 143–147). Growing by at most half, the default until finding 53, ran the API's full
+ * collections about twice as often and put its ingest p99 over bare's more often
+ * (bench/README.md, findings 8 and 53).
  *
  * V8 reads the flag whenever it sizes the heap after a collection, so setting it at start
  * works: it lowered RSS as much as the same flag on the command line. Node refuses the flag
