@@ -11,7 +11,7 @@ export const HEAP_GROWING_PERCENT = 100;
  * promoting the state of requests and jobs in flight, so under load their heap climbed to
  * about 140 MB between collections, and RSS with it; it never came back down. Growing by
  * at most the live size keeps RSS near it (API under heavy ingest 180–215 MB uncapped; in
- * the bench's 100k-alert run 128–132 MB at 100 %, 122–126 at 50 %, the worker 153–158 and
+ * the bench's 100k-alert run 128–143 MB at 100 %, 122–126 at 50 %, the worker 153–164 and
  * 143–147). Growing by at most half, the default until finding 53, ran the API's full
  * collections about twice as often and put its ingest p99 over bare's more often
  * (bench/README.md, findings 8 and 53).
