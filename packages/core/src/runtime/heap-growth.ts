@@ -13,7 +13,7 @@ export const HEAP_GROWING_PERCENT = 100;
  * at most the live size keeps RSS near it (API under heavy ingest 180–215 MB uncapped; in
  * the bench's 100k-alert run 128–143 MB at 100 %, 122–126 at 50 %, the worker 153–164 and
  * 143–147). Growing by at most half, the default until finding 53, ran the API's full
- * collections about twice as often and put its ingest p99 over bare's more often
+ * collections half again as often and put its ingest p99 over bare's more often
  * (bench/README.md, findings 8 and 53).
  *
  * V8 reads the flag whenever it sizes the heap after a collection, so setting it at start
