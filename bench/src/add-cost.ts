@@ -54,6 +54,14 @@ function heraldJob(ttlMs = dedupTtlMs): JobSpec {
   return apiJobSpecs([alertmanagerAlert(nextFingerprint(TAG.load), 'warning')], undefined, ttlMs)[0]!;
 }
 
+/** Herald's job as the API builds it, added through BullMQ's `addBulk` instead of Herald's script. */
+function heraldViaAddBulk(ttlMs: number): Variant {
+  return viaAddBulk(() => {
+    const spec = heraldJob(ttlMs);
+    return { name: spec.data.target, data: spec.data, opts: spec.opts };
+  });
+}
+
 const VARIANTS: Record<string, Variant> = {
   'bare (bare-api.ts)': viaAddBulk(() => ({ name: 'alert', data: alertmanagerAlert(nextFingerprint(TAG.load), 'warning'), opts: BARE_JOB_OPTIONS })),
   'Herald (as the API adds it)': (connection, queueName) => {
@@ -61,14 +69,8 @@ const VARIANTS: Record<string, Variant> = {
     const queues = new PublishingQueues(connection, queueName);
     return { scriptCalls: 1, addTen: () => queues.add(Array.from({ length: BATCH }, () => heraldJob())), close: () => queues.close() };
   },
-  "Herald's job through addBulk": viaAddBulk(() => {
-    const spec = heraldJob();
-    return { name: spec.data.target, data: spec.data, opts: spec.opts };
-  }),
-  "Herald's job, addBulk, no dedup": viaAddBulk(() => {
-    const spec = heraldJob(0);
-    return { name: spec.data.target, data: spec.data, opts: spec.opts };
-  }),
+  "Herald's job through addBulk": heraldViaAddBulk(dedupTtlMs),
+  "Herald's job, addBulk, no dedup": heraldViaAddBulk(0),
   "Herald's options, bare's data": viaAddBulk(() => ({ name: 'sink', data: alertmanagerAlert(nextFingerprint(TAG.load), 'warning'), opts: heraldJob().opts })),
   "bare's options, Herald's data": viaAddBulk(() => ({ name: 'alert', data: heraldJob().data, opts: BARE_JOB_OPTIONS })),
 };
