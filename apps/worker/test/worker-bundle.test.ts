@@ -45,6 +45,15 @@ describe("the worker's bundles (scripts/bundle.mjs)", () => {
     }
   });
 
+  it("When the worker is built, then its bundles hold undici's Agent and request but not the rest of undici's index (fetch, WebSocket, cookies, caches, mocks)", () => {
+    for (const bundle of ['worker-role', 'urgent-lane-role']) {
+      const { sources } = JSON.parse(readFileSync(resolve(BUNDLE_DIR, `${bundle}.js.map`), 'utf8')) as { sources: string[] };
+      const undici = sources.flatMap((source) => /node_modules\/undici\/(.*)$/.exec(source)?.[1] ?? []);
+      expect({ bundle, agent: undici.includes('lib/dispatcher/agent.js'), request: undici.includes('lib/api/api-request.js') }).toEqual({ bundle, agent: true, request: true });
+      expect({ bundle, unused: undici.filter((file) => /^(index\.js|lib\/(mock|cache|interceptor)\/|lib\/web\/(fetch\/index|websocket|cookies|eventsource))/.test(file)) }).toEqual({ bundle, unused: [] });
+    }
+  });
+
   it("When the worker is built, then no bundle holds kysely, and the lane's holds no configuration parser", () => {
     expect(packagesIn('worker-role')).not.toContain('kysely');
     const lane = packagesIn('urgent-lane-role');

@@ -25,6 +25,8 @@ describe('loadEnvConfig', () => {
     [{ WORKER_CONCURRENCY: '0' }, 'WORKER_CONCURRENCY'],
     [{ PORT: '70000' }, 'PORT'],
     [{ REDIS_URL: 'http://nope' }, 'REDIS_URL'],
+    [{ REDIS_URL: 'redis//no-colon' }, 'REDIS_URL'],
+    [{ DATABASE_URL: 'mysql://u:p@127.0.0.1/herald' }, 'DATABASE_URL'],
     [{ WORKER_QUEUES: 'high,urgent' }, 'WORKER_QUEUES'],
     [{ WORKER_QUEUES: 'low,low' }, 'WORKER_QUEUES'],
     [{ MAX_ATTEMPTS: '-1' }, 'MAX_ATTEMPTS'],
@@ -38,6 +40,17 @@ describe('loadEnvConfig', () => {
     const attempt = () => loadEnvConfig({ ...base, ...overrides }, '/nonexistent');
     expect(attempt).toThrow(ConfigError);
     expect(attempt).toThrow(variable);
+  });
+
+  it('When a URL is refused, then the error names the variable and the schemes it takes, never the URL, which may hold a password', () => {
+    const attempt = () => loadEnvConfig({ DATABASE_URL: 'mysql://herald:s3cret-pw@db.internal/herald', REDIS_URL: 'redis://:other-s3cret@[::1' }, '/nonexistent');
+    expect(attempt).toThrow('"REDIS_URL" must be a valid URL; "DATABASE_URL" must be a URL starting postgres:// or postgresql://');
+    expect(attempt).not.toThrow(/s3cret|db\.internal/);
+  });
+
+  it('When DATABASE_URL names a Unix socket and REDIS_URL uses TLS, then both are taken as written', () => {
+    const config = loadEnvConfig({ DATABASE_URL: 'postgresql:///herald?host=/var/run/postgresql', REDIS_URL: 'rediss://user:pw@cache.internal:6380/2' }, '/nonexistent');
+    expect(config).toMatchObject({ databaseUrl: 'postgresql:///herald?host=/var/run/postgresql', redisUrl: 'rediss://user:pw@cache.internal:6380/2' });
   });
 
   it('When WORKER_QUEUES lists queues in another order, then that order is the priority order', () => {
@@ -76,6 +89,7 @@ describe('parseTargets', () => {
     ['targets:\n  - { name: Bad_Name, type: webhook, url: "http://x" }\n', 'targets[0] (Bad_Name).name'],
     ['targets:\n  - { name: a, type: carrier-pigeon, url: "http://x" }\n', 'targets[0] (a).type must be one of'],
     ['targets:\n  - { name: a, type: webhook, url: "ftp://x" }\n', 'targets[0] (a).url'],
+    ['targets:\n  - { name: a, type: webhook, url: "hooks.example/x" }\n', 'targets[0] (a).url: "url" must be a valid URL'],
     ['targets:\n  - { name: a, type: webhook, url: "http://x", timeoutMs: 5 }\n', 'targets[0] (a).timeoutMs'],
     ['targets:\n  - { name: a, type: webhook, url: "http://x", matchRe: { env: "(" } }\n', 'targets[0] (a).matchRe.env'],
     ['targets:\n  - { name: a, type: webhook, url: "http://x", colour: red }\n', 'targets[0] (a).colour'],

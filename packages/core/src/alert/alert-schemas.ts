@@ -1,15 +1,11 @@
 import Joi from 'joi';
 import { fingerprintOf, NO_GROUP, type Alert, type AlertStatus, type GroupContext, type Labels } from './alert';
-import { StringMapJoi } from './string-map-schema';
+import { createStringMapJoi } from './string-map-schema';
 
 const MAX_LABEL_VALUE = 8 * 1024;
 const MAX_ANNOTATION_VALUE = 64 * 1024;
 
 const labelName = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-const labels = StringMapJoi.stringMap().entries(labelName, MAX_LABEL_VALUE);
-const annotations = StringMapJoi.stringMap().entries(/^.{1,256}$/, MAX_ANNOTATION_VALUE);
-/** Alertmanager's group-level label and annotation maps: any key, string values. */
-const groupMap = StringMapJoi.stringMap().entries(/^/, Number.POSITIVE_INFINITY);
 const status = Joi.string().valid('firing', 'resolved');
 /**
  * RFC 3339 as Alertmanager writes it (up to nanoseconds), checked but kept verbatim:
@@ -35,6 +31,11 @@ export interface AlertSchemaLimits {
  * - `submit` is a direct submission of one alert, optionally naming its targets.
  */
 export function createAlertSchemas(limits: AlertSchemaLimits): { webhook: Joi.ObjectSchema; submit: Joi.ObjectSchema } {
+  const stringMaps = createStringMapJoi();
+  const labels = stringMaps.stringMap().entries(labelName, MAX_LABEL_VALUE);
+  const annotations = stringMaps.stringMap().entries(/^.{1,256}$/, MAX_ANNOTATION_VALUE);
+  /** Alertmanager's group-level label and annotation maps: any key, string values. */
+  const groupMap = stringMaps.stringMap().entries(/^/, Number.POSITIVE_INFINITY);
   const limitedLabels = labels.min(1).max(limits.labelsPerAlert).messages({ 'object.max': `{{#label}} has more than ${limits.labelsPerAlert} labels (MAX_LABELS_PER_ALERT)` });
   const alertmanagerAlert = Joi.object({
     status: status.required(),

@@ -3,6 +3,7 @@ import Joi from 'joi';
 import { ConfigError } from '../errors';
 import { PRIORITIES, type Priority } from '../priority';
 import { HEAP_GROWING_PERCENT } from '../runtime/heap-growth';
+import { urlWithScheme } from './url-schema';
 
 /** Everything Herald reads from the environment, parsed and checked once at start. */
 export interface HeraldConfig {
@@ -73,8 +74,8 @@ const positiveInt = (min: number, max: number) => Joi.number().integer().min(min
 
 const schema = Joi.object({
   PORT: Joi.number().port().default(8080),
-  REDIS_URL: Joi.string().uri({ scheme: ['redis', 'rediss'] }).default('redis://127.0.0.1:6379'),
-  DATABASE_URL: Joi.string().uri({ scheme: ['postgres', 'postgresql'] }).required(),
+  REDIS_URL: urlWithScheme(['redis', 'rediss']).default('redis://127.0.0.1:6379'),
+  DATABASE_URL: urlWithScheme(['postgres', 'postgresql']).required(),
   TARGETS_FILE: Joi.string(),
   API_TOKEN: Joi.string().min(16),
   ADMIN_TOKEN: Joi.string().min(16),

@@ -1,5 +1,6 @@
 import Joi from 'joi';
 import { parseTemplate } from '../formatters/template';
+import { urlWithScheme } from './url-schema';
 
 /** The target types Herald can publish to. Each has one formatter in `formatters/`. */
 export const TARGET_TYPES = ['webhook', 'slack', 'pagerduty', 'rootly', 'teams'] as const;
@@ -107,7 +108,7 @@ export const DEFAULT_RATE_LIMITS: Partial<Record<TargetType, RateLimit>> = {
 
 const TARGET_NAME = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 const labelMatchers = Joi.object().pattern(/^[a-zA-Z_][a-zA-Z0-9_]*$/, Joi.string().allow(''));
-const httpUrl = Joi.string().uri({ scheme: ['http', 'https'] });
+const httpUrl = urlWithScheme(['http', 'https']);
 const template = Joi.string()
   .max(4096)
   .custom((value: string, helpers) => {

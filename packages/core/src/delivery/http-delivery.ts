@@ -1,3 +1,4 @@
+import type { Dispatcher } from 'undici';
 import type { OutboundRequest } from '../formatters/formatter';
 import type { ErrorType } from './classify-error';
 import { DeliveryTimeoutError, HttpStatusError, TransportError } from './delivery-errors';
@@ -25,23 +26,53 @@ export interface HttpDelivery {
   close(): Promise<void>;
 }
 
+/** Where a request goes, in the form undici's dispatchers take it. */
+interface Destination {
+  readonly origin: string;
+  readonly path: string;
+}
+
+/** Targets' URLs seen, parsed once; a fresh map past this many (a URL per alert would be unusual). */
+const MAX_DESTINATIONS = 1000;
+
+type RequestFn = (this: Dispatcher, options: Dispatcher.RequestOptions) => Promise<Dispatcher.ResponseData>;
+
 export function createHttpDelivery(options: { connectionsPerOrigin?: number } = {}): HttpDelivery {
+  // undici's Agent and its request function, from their own files rather than the package's
+  // index: the index also loads fetch, WebSocket, cookies, caches and mocks, about 60 ms of
+  // each delivering thread's start (bench/README.md, finding 54). undici 7 has no `exports`
+  // map, so these paths are reachable; every delivery test fails if an upgrade moves them.
   // Loaded here, not at the top: only workers deliver, and the API, which imports this
   // package too, is spared undici's ~6 MB of RSS.
-  const { Agent, request } = require('undici') as typeof import('undici');
+  const Agent = require('undici/lib/dispatcher/agent') as typeof import('undici').Agent;
+  const request = require('undici/lib/api/api-request') as RequestFn;
   const agent = new Agent({ connections: options.connectionsPerOrigin ?? 128, keepAliveTimeout: 10_000, connect: { timeout: CONNECT_TIMEOUT_MS } });
   // undici rejects a second close; a worker's shutdown may reach the pools from two owners.
   let closing: Promise<void> | undefined;
+  // undici's top-level `request(url)` parses the URL string on every call (finding 47).
+  let destinations = new Map<string, Destination>();
+  const destinationOf = (url: string): Destination => {
+    let destination = destinations.get(url);
+    if (!destination) {
+      const parsed = new URL(url);
+      destination = { origin: parsed.origin, path: `${parsed.pathname}${parsed.search}` };
+      if (destinations.size >= MAX_DESTINATIONS) destinations = new Map();
+      destinations.set(url, destination);
+    }
+    return destination;
+  };
 
   return {
     async send(outbound, timeoutMs, extraHeaders, checkSuccess) {
       let response;
       try {
-        response = await request(outbound.url, {
+        const { origin, path } = destinationOf(outbound.url);
+        response = await request.call(agent, {
+          origin,
+          path,
           method: outbound.method,
           headers: extraHeaders ? { ...outbound.headers, ...extraHeaders } : outbound.headers,
           body: outbound.body,
-          dispatcher: agent,
           // undici's own timers rather than an AbortSignal per request: the same deadline for the
           // answer's headers and body, without a timer, a signal and listeners for every delivery.
           headersTimeout: timeoutMs,
