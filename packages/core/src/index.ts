@@ -2,6 +2,7 @@
 export * from './delivery-exports';
 export * from './alert/alert';
 export * from './alert/alert-schemas';
+export * from './alert/webhook-check';
 export * from './config/env-config';
 export * from './config/target-config';
 export * from './config/targets-file';

@@ -3,6 +3,7 @@ import {
   alertFromSubmission,
   alertsFromWebhook,
   createAlertSchemas,
+  createWebhookCheck,
   type AlertmanagerWebhook,
   type ApiMetrics,
   type HeraldConfig,
@@ -27,6 +28,8 @@ export type IngestEndpoints = Readonly<Record<typeof WEBHOOK_PATH | typeof SUBMI
  */
 export function createIngestEndpoints(deps: { intake: AlertIntake; limits: HeraldConfig['limits']; metrics: ApiMetrics }): IngestEndpoints {
   const schemas = createAlertSchemas(deps.limits);
+  // The common case without joi; joi judges, and words the errors of, everything else.
+  const checkWebhook = createWebhookCheck(deps.limits);
   const maxAlerts = deps.limits.alertsPerWebhook;
   return {
     async [WEBHOOK_PATH](body, requestId) {
@@ -36,7 +39,7 @@ export function createIngestEndpoints(deps: { intake: AlertIntake; limits: Heral
       if (count > maxAlerts) {
         throw new LimitExceededError('too_many_alerts', `the webhook carries ${count} alerts, over MAX_ALERTS_PER_WEBHOOK (${maxAlerts}); set max_alerts in Alertmanager's webhook_config`);
       }
-      const payload = validate<AlertmanagerWebhook>(schemas.webhook, body, 'Alertmanager webhook');
+      const payload = checkWebhook(body) ?? validate<AlertmanagerWebhook>(schemas.webhook, body, 'Alertmanager webhook');
       // Alertmanager's max_alerts cut these off before sending: they are not lost here, but worth seeing.
       if (payload.truncatedAlerts) deps.metrics.alertsTruncated.inc(payload.truncatedAlerts);
       const { alerts, group } = alertsFromWebhook(payload);

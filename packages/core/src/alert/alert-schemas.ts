@@ -1,22 +1,27 @@
 import Joi from 'joi';
 import { fingerprintOf, NO_GROUP, type Alert, type AlertStatus, type GroupContext, type Labels } from './alert';
+import {
+  ALERT_STATUSES,
+  ANNOTATION_NAME,
+  ANY_KEY,
+  LABEL_NAME,
+  MAX_ANNOTATION_VALUE,
+  MAX_FINGERPRINT,
+  MAX_GROUP_KEY,
+  MAX_LABEL_VALUE,
+  MAX_RECEIVER,
+  MAX_TIMESTAMP,
+  MAX_URL,
+  isTimestamp,
+} from './alert-rules';
 import { createStringMapJoi } from './string-map-schema';
 
-const MAX_LABEL_VALUE = 8 * 1024;
-const MAX_ANNOTATION_VALUE = 64 * 1024;
-
-const labelName = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-const status = Joi.string().valid('firing', 'resolved');
-/**
- * RFC 3339 as Alertmanager writes it (up to nanoseconds), checked but kept verbatim:
- * the string is part of the deduplication key, so it must not be re-formatted.
- */
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})$/;
+const status = Joi.string().valid(...ALERT_STATUSES);
 const timestamp = Joi.string()
-  .max(40)
-  .custom((value: string, helpers) => (RFC3339.test(value) && !Number.isNaN(Date.parse(value)) ? value : helpers.error('any.invalid')))
+  .max(MAX_TIMESTAMP)
+  .custom((value: string, helpers) => (isTimestamp(value) ? value : helpers.error('any.invalid')))
   .messages({ 'any.invalid': '{{#label}} must be an RFC 3339 timestamp, e.g. 2024-05-01T12:00:00Z' });
-const url = Joi.string().allow('').max(4096);
+const url = Joi.string().allow('').max(MAX_URL);
 
 /** Limits that shape the schemas; the defaults are those of `loadEnvConfig`. */
 export interface AlertSchemaLimits {
@@ -32,10 +37,10 @@ export interface AlertSchemaLimits {
  */
 export function createAlertSchemas(limits: AlertSchemaLimits): { webhook: Joi.ObjectSchema; submit: Joi.ObjectSchema } {
   const stringMaps = createStringMapJoi();
-  const labels = stringMaps.stringMap().entries(labelName, MAX_LABEL_VALUE);
-  const annotations = stringMaps.stringMap().entries(/^.{1,256}$/, MAX_ANNOTATION_VALUE);
+  const labels = stringMaps.stringMap().entries(LABEL_NAME, MAX_LABEL_VALUE);
+  const annotations = stringMaps.stringMap().entries(ANNOTATION_NAME, MAX_ANNOTATION_VALUE);
   /** Alertmanager's group-level label and annotation maps: any key, string values. */
-  const groupMap = stringMaps.stringMap().entries(/^/, Number.POSITIVE_INFINITY);
+  const groupMap = stringMaps.stringMap().entries(ANY_KEY, Number.POSITIVE_INFINITY);
   const limitedLabels = labels.min(1).max(limits.labelsPerAlert).messages({ 'object.max': `{{#label}} has more than ${limits.labelsPerAlert} labels (MAX_LABELS_PER_ALERT)` });
   const alertmanagerAlert = Joi.object({
     status: status.required(),
@@ -44,15 +49,15 @@ export function createAlertSchemas(limits: AlertSchemaLimits): { webhook: Joi.Ob
     startsAt: timestamp.required(),
     endsAt: timestamp.allow('', null),
     generatorURL: url.allow(null),
-    fingerprint: Joi.string().max(128).allow(''),
+    fingerprint: Joi.string().max(MAX_FINGERPRINT).allow(''),
   }).unknown(true);
 
   const webhook = Joi.object({
     version: Joi.string().valid('4').required(),
-    groupKey: Joi.string().allow('').max(8192).required(),
+    groupKey: Joi.string().allow('').max(MAX_GROUP_KEY).required(),
     truncatedAlerts: Joi.number().integer().min(0),
     status: status.required(),
-    receiver: Joi.string().allow('').max(1024).required(),
+    receiver: Joi.string().allow('').max(MAX_RECEIVER).required(),
     groupLabels: groupMap.default({}),
     commonLabels: groupMap.default({}),
     commonAnnotations: groupMap.default({}),
@@ -67,7 +72,7 @@ export function createAlertSchemas(limits: AlertSchemaLimits): { webhook: Joi.Ob
     startsAt: timestamp,
     endsAt: timestamp.allow(null),
     generatorURL: url.allow(null),
-    fingerprint: Joi.string().max(128),
+    fingerprint: Joi.string().max(MAX_FINGERPRINT),
     targets: Joi.array().items(Joi.string().max(64)).min(1).max(100).unique(),
   });
   return { webhook, submit };
