@@ -110,6 +110,7 @@ function isGroupMap(value: unknown): boolean {
   return value === undefined || isStringMap(value, GROUP_MAP);
 }
 
+/** An object of strings meeting `rule`, as the `stringMap` joi extension checks one. */
 function isStringMap(value: unknown, rule: MapRule): boolean {
   if (!isFields(value)) return false;
   let keys = 0;
