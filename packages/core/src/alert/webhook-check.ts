@@ -1,16 +1,4 @@
-import {
-  ALERT_STATUSES,
-  ANNOTATION_NAME,
-  LABEL_NAME,
-  MAX_ANNOTATION_VALUE,
-  MAX_FINGERPRINT,
-  MAX_GROUP_KEY,
-  MAX_LABEL_VALUE,
-  MAX_RECEIVER,
-  MAX_TIMESTAMP,
-  MAX_URL,
-  isTimestamp,
-} from './alert-rules';
+import * as rules from './alert-rules';
 import type { AlertSchemaLimits, AlertmanagerWebhook } from './alert-schemas';
 
 type Fields = Record<string, unknown>;
@@ -23,7 +11,7 @@ interface MapRule {
   readonly maxKeys: number;
 }
 
-const ANNOTATIONS: MapRule = { keys: ANNOTATION_NAME, maxValue: MAX_ANNOTATION_VALUE, minKeys: 0, maxKeys: Number.POSITIVE_INFINITY };
+const ANNOTATIONS: MapRule = { keys: rules.ANNOTATION_NAME, maxValue: rules.MAX_ANNOTATION_VALUE, minKeys: 0, maxKeys: Number.POSITIVE_INFINITY };
 const GROUP_MAP: MapRule = { maxValue: Number.POSITIVE_INFINITY, minKeys: 0, maxKeys: Number.POSITIVE_INFINITY };
 
 /**
@@ -40,7 +28,7 @@ const GROUP_MAP: MapRule = { maxValue: Number.POSITIVE_INFINITY, minKeys: 0, max
  * defaults. It fills them in place: the payload is the request's own, freshly parsed.
  */
 export function createWebhookCheck(limits: AlertSchemaLimits): (payload: unknown) => AlertmanagerWebhook | undefined {
-  const labels: MapRule = { keys: LABEL_NAME, maxValue: MAX_LABEL_VALUE, minKeys: 1, maxKeys: limits.labelsPerAlert };
+  const labels: MapRule = { keys: rules.LABEL_NAME, maxValue: rules.MAX_LABEL_VALUE, minKeys: 1, maxKeys: limits.labelsPerAlert };
   const isAlert = (alert: unknown): boolean => {
     if (!isFields(alert)) return false;
     const { endsAt, generatorURL, fingerprint } = alert;
@@ -50,8 +38,8 @@ export function createWebhookCheck(limits: AlertSchemaLimits): (payload: unknown
       (alert.annotations === undefined || isStringMap(alert.annotations, ANNOTATIONS)) &&
       isTimestampString(alert.startsAt) &&
       (endsAt === undefined || endsAt === null || endsAt === '' || isTimestampString(endsAt)) &&
-      (generatorURL === undefined || generatorURL === null || isString(generatorURL, MAX_URL)) &&
-      (fingerprint === undefined || isString(fingerprint, MAX_FINGERPRINT))
+      (generatorURL === undefined || generatorURL === null || isString(generatorURL, rules.MAX_URL)) &&
+      (fingerprint === undefined || isString(fingerprint, rules.MAX_FINGERPRINT))
     );
   };
 
@@ -66,14 +54,14 @@ export function createWebhookCheck(limits: AlertSchemaLimits): (payload: unknown
     const { alerts, truncatedAlerts, externalURL } = payload;
     const valid =
       payload.version === '4' &&
-      isString(payload.groupKey, MAX_GROUP_KEY) &&
+      isString(payload.groupKey, rules.MAX_GROUP_KEY) &&
       (truncatedAlerts === undefined || (typeof truncatedAlerts === 'number' && Number.isSafeInteger(truncatedAlerts) && truncatedAlerts >= 0 && !Object.is(truncatedAlerts, -0))) &&
       isStatus(payload.status) &&
-      isString(payload.receiver, MAX_RECEIVER) &&
+      isString(payload.receiver, rules.MAX_RECEIVER) &&
       isGroupMap(payload.groupLabels) &&
       isGroupMap(payload.commonLabels) &&
       isGroupMap(payload.commonAnnotations) &&
-      (externalURL === undefined || isString(externalURL, MAX_URL)) &&
+      (externalURL === undefined || isString(externalURL, rules.MAX_URL)) &&
       Array.isArray(alerts) &&
       alerts.length > 0 &&
       allAlerts(alerts);
@@ -99,11 +87,11 @@ function isString(value: unknown, max: number): value is string {
 }
 
 function isStatus(value: unknown): boolean {
-  return value === ALERT_STATUSES[0] || value === ALERT_STATUSES[1];
+  return value === rules.ALERT_STATUSES[0] || value === rules.ALERT_STATUSES[1];
 }
 
 function isTimestampString(value: unknown): boolean {
-  return isString(value, MAX_TIMESTAMP) && isTimestamp(value);
+  return isString(value, rules.MAX_TIMESTAMP) && rules.isTimestamp(value);
 }
 
 function isGroupMap(value: unknown): boolean {
