@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
+import { Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { ioredisPipelinesPatched } from '../packages/core/src/queue/ioredis-patch';
 
@@ -78,5 +79,42 @@ describe('the ioredis and BullMQ patches', () => {
       redis.once('ready', () => { console.log('herald:start'); next(); });`;
     // Unpatched, a quarter to a third of it was promoted at each scavenge; patched, under 0.1 %.
     expect(promotedShareOfWarmScavenges(script)).toBeLessThan(0.01);
+  });
+
+  it('When a BullMQ Worker at concurrency 50 starts with 50 jobs waiting, then it starts the first as soon as it has it, not once it has fetched all fifty', async () => {
+    // A Worker fetches jobs one after another until each of its slots has one. Unpatched, it
+    // started none of them before the last fetch: fifty round trips to Redis before the first
+    // delivery after a start, or after a burst reaches an idle worker (patches/bullmq+6.7.0.patch).
+    const prefix = 'herald-patch-fetch';
+    const name = `fetch-${Date.now()}`;
+    const connection = new Redis(process.env.TEST_REDIS_URL!, { maxRetriesPerRequest: null });
+    const counter = new Redis(process.env.TEST_REDIS_URL!);
+    const queue = new Queue(name, { connection, prefix });
+    await queue.addBulk(Array.from({ length: 50 }, (_, i) => ({ name: 'x', data: { i } })));
+    let activeWhenFirstStarted: Promise<number> | undefined;
+    let finished = 0;
+    let allFinished!: () => void;
+    const done = new Promise<void>((resolve) => (allFinished = resolve));
+    const worker = new Worker(
+      name,
+      async () => {
+        // Jobs fetched so far are in the active list; reading it takes one more round trip,
+        // during which the Worker fetches about one more.
+        activeWhenFirstStarted ??= counter.llen(`${prefix}:${name}:active`);
+        await activeWhenFirstStarted;
+        if (++finished === 50) allFinished();
+      },
+      { connection, prefix, concurrency: 50 },
+    );
+    try {
+      await done;
+      expect(await activeWhenFirstStarted).toBeLessThan(10);
+    } finally {
+      await worker.close();
+      await queue.obliterate({ force: true });
+      await queue.close();
+      connection.disconnect();
+      counter.disconnect();
+    }
   });
 });
