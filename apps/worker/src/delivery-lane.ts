@@ -32,6 +32,8 @@ export interface DeliveryLaneOptions {
   readonly onFailed: () => void;
   /** Called when a job got its slot, just before it is delivered. */
   readonly onJobStarted?: () => void;
+  /** The lane's Workers connect at once and fetch once this resolves (`startPriorityWorkers`). */
+  readonly fetchAfter?: Promise<unknown>;
   /**
    * The lane's HTTP pools, when the caller made them beforehand (the urgent lane warms its
    * own, `warmUpDelivery`); else the lane makes them. Either way the lane closes them.
@@ -79,6 +81,7 @@ export async function startDeliveryLane(options: DeliveryLaneOptions): Promise<D
       deliver,
       onFailed: options.onFailed,
       onJobStarted: options.onJobStarted,
+      fetchAfter: options.fetchAfter,
       metrics: options.metrics,
       logger: options.logger,
     });

@@ -1,13 +1,13 @@
 import { performance } from 'node:perf_hooks';
 import { DelayedError, UnrecoverableError } from 'bullmq';
 import {
+  BreakerRegistry,
   RetryableDeliveryError,
   answerReaderFor,
   classifyError,
   coerceError,
   describeFailure,
   formatFor,
-  type BreakerRegistry,
   type DeliveryReceipt,
   type FiringJobIndex,
   type HttpDelivery,
@@ -64,10 +64,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): Deliver {
   const waitOf = memo((priority: string) => metrics.jobWait.labels({ priority }));
   const e2eOf = memo((priority: string) => metrics.jobE2e.labels({ priority }));
   const successDurationOf = memo((target: string) => metrics.deliveryDuration.labels({ target, outcome: 'success' }));
-  const completedOf = memo((key: string) => {
-    const [priority, target] = key.split('\u0000');
-    return metrics.jobsCompleted.labels({ priority: priority!, target: target! });
-  });
+  const completedOf = memo((priority: string) => memo((target: string) => metrics.jobsCompleted.labels({ priority, target })));
 
   return async function deliver(job, token) {
     const { data } = job;
@@ -98,7 +95,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): Deliver {
       const waitMs = await deps.rateLimiter.acquire(target.name, target.rateLimit, job.id!);
       if (waitMs > 0) return park(job, token, Date.now() + waitMs, target.name, 'rate_limited');
     }
-    const admission = await deps.breakers.admit(target.name, target.timeoutMs + PROBE_LEASE_MARGIN_MS);
+    const admission = deps.breakers.cachedAdmission(target.name) ?? (await deps.breakers.admit(target.name, target.timeoutMs + PROBE_LEASE_MARGIN_MS));
     if (!admission.allowed) {
       const reason = admission.state === 'closed' ? 'throttled' : 'breaker_open';
       return park(job, token, admission.retryAt + Math.floor(Math.random() * PARK_SPREAD_MS), target.name, reason);
@@ -110,8 +107,8 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps): Deliver {
       const { httpStatus } = await deps.http.send(request, target.timeoutMs, { 'x-herald-job-id': job.id! }, readAnswer);
       const durationMs = performance.now() - started;
       successDurationOf(target.name).observe(durationMs / 1000);
-      await recordBreaker(target.name, admission, 'success');
-      completedOf(`${data.priority}\u0000${target.name}`).inc();
+      if (BreakerRegistry.recordNeeded(admission, 'success')) await recordBreaker(target.name, admission, 'success');
+      completedOf(data.priority)(target.name).inc();
       e2eOf(data.priority).observe(Math.max(0, Date.now() - data.receivedAt) / 1000);
       if (data.alert.status === 'resolved') await recordEnded(target.name, data.alert);
       if (data.replayOf) await recordReplay(data.replayOf, target.name);

@@ -31,6 +31,11 @@ export interface PriorityWorkersOptions {
   readonly onFailed: () => void;
   /** Called when a job got its slot, just before it is delivered. */
   readonly onJobStarted?: () => void;
+  /**
+   * The Workers connect at once but fetch only once this resolves; if it rejects, they
+   * close without having fetched and the start fails with its error.
+   */
+  readonly fetchAfter?: Promise<unknown>;
   readonly metrics: WorkerMetrics;
   readonly logger: Logger;
 }
@@ -133,25 +138,28 @@ export async function startPriorityWorkers(options: PriorityWorkersOptions): Pro
     return worker;
   });
 
+  const close = async () => {
+    const closing = workers.map((worker) => worker.close());
+    slots.close();
+    await Promise.all(closing);
+    // BullMQ leaves connections it was given open; these are ours to close.
+    await Promise.all(connections.map((connection) => connection.quit().catch(() => connection.disconnect())));
+  };
+
   // Start fetching only once every queue's worker is connected, most urgent first: the
   // first fetches are sent in priority order, so a low job cannot take the first free slot
   // just because the high queue's worker was still connecting.
-  await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+  try {
+    await Promise.all([...workers.map((worker) => worker.waitUntilReady()), options.fetchAfter]);
+  } catch (error) {
+    await close().catch(() => undefined);
+    throw error;
+  }
   for (const worker of workers) {
     worker.run().catch((error: Error) => options.logger.error('worker stopped', { queue: worker.name, error: error.message }));
   }
 
-  return {
-    slots,
-    workers,
-    async close() {
-      const closing = workers.map((worker) => worker.close());
-      slots.close();
-      await Promise.all(closing);
-      // BullMQ leaves connections it was given open; these are ours to close.
-      await Promise.all(connections.map((connection) => connection.quit().catch(() => connection.disconnect())));
-    },
-  };
+  return { slots, workers, close };
 }
 
 /** Slots of finished deliveries, kept until BullMQ has moved the job (or a fallback fires). */

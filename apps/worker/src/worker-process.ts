@@ -155,6 +155,9 @@ export async function startWorker(config: HeraldConfig, targets: readonly Target
   // The main lane closes them too once it has them; a start that fails before closes them here.
   releasers.add('http pools', () => http.close());
 
+  // What the lower queues wait for before they fetch: the urgent lane, when there is one,
+  // and this thread's warm-up.
+  let urgentLaneFetching: Promise<void> = Promise.resolve();
   if (urgent) {
     const mainThread = hooks.lowerMainThreadPriorityBy ? mainThreadPriority(hooks.lowerMainThreadPriorityBy, osThreadId()) : undefined;
     // Lowered until the lane fetches, which the lower queues wait for: its thread, still
@@ -176,23 +179,25 @@ export async function startWorker(config: HeraldConfig, targets: readonly Target
     lane = urgentLane;
     releasers.add('urgent lane', () => urgentLane.close());
     const spawnedAt = performance.now();
-    // The lower queues start only once the lane fetches: while its thread loads they
+    // The lower queues fetch only once the lane fetches: while its thread loads they
     // would take every slot from waiting urgent jobs. main.ts spawns the thread early, so
     // this is short. (A resolve never overtakes its trigger whatever the timing: see
     // FiringJobIndex.)
-    const { osThreadId: laneThreadId, codeCache } = await orRelease(urgentLane.ready);
-    logger.info('urgent lane started', { queue: queueName(urgent.priority), startMs: Math.round(performance.now() - spawnedAt), osThreadId: laneThreadId, codeCache });
-    if (mainThread) {
-      // The lane lowers this thread when an urgent job starts; this gives its priority back.
-      const restore = new PriorityRestore({ priority: mainThread, urgentTakenAt: () => ledger.urgentTakenAt(), quietMs: URGENT_ACTIVE_WINDOW_MS, logger });
-      restore.start();
-      releasers.add('main thread priority', () => restore.stop());
-    }
+    urgentLaneFetching = urgentLane.ready.then(({ osThreadId: laneThreadId, codeCache }) => {
+      logger.info('urgent lane started', { queue: queueName(urgent.priority), startMs: Math.round(performance.now() - spawnedAt), osThreadId: laneThreadId, codeCache });
+      if (mainThread) {
+        // The lane lowers this thread when an urgent job starts; this gives its priority back.
+        const restore = new PriorityRestore({ priority: mainThread, urgentTakenAt: () => ledger.urgentTakenAt(), quietMs: URGENT_ACTIVE_WINDOW_MS, logger });
+        restore.start();
+        releasers.add('main thread priority', () => restore.stop());
+      }
+    });
   } else {
     void hooks.laneThread?.terminate();
   }
 
-  reportWarmUp(await warming, logger);
+  // The lower queues' Workers connect to Redis while the lane gets ready, rather than after:
+  // the lane is usually ready last, and the connections' round trips then cost nothing.
   const main = await orRelease(
     startDeliveryLane({
       config,
@@ -206,6 +211,7 @@ export async function startWorker(config: HeraldConfig, targets: readonly Target
       logger,
       onBreakerChange,
       onFailed: () => sweeper.poke(),
+      fetchAfter: Promise.all([urgentLaneFetching, warming.then((failure) => reportWarmUp(failure, logger))]),
     }),
   );
   releasers.add('workers', () => main.close());

@@ -147,6 +147,15 @@ export class BreakerRegistry {
   }
 
   /**
+   * `admit`'s answer when it needs no Redis call (the breaker was seen closed and clean in
+   * the last HEALTHY_CACHE_MS), at no more cost than a map lookup; else undefined. The
+   * delivery path asks this first: nearly every delivery then awaits nothing here.
+   */
+  cachedAdmission(target: string): Admission | undefined {
+    return (this.healthyUntil.get(target) ?? 0) > this.now() ? HEALTHY : undefined;
+  }
+
+  /**
    * Asks whether a request may go to `target`. A granted probe holds the half-open
    * breaker for `leaseMs` (the target's timeout plus a margin).
    */
@@ -176,10 +185,15 @@ export class BreakerRegistry {
     await this.redis.heraldBreakerHold(`${this.key(target)}:hold`, this.now() + duration, duration);
   }
 
+  /** Whether `record` has anything to do: a success on a breaker that was closed and clean has not. */
+  static recordNeeded(admission: Admission, outcome: BreakerOutcome): boolean {
+    return !(outcome === 'success' && admission.allowed && admission.state === 'closed' && admission.failures === 0);
+  }
+
   /** Records an attempt's outcome. A success on a healthy breaker needs no Redis call at all. */
   async record(target: string, admission: Admission, outcome: BreakerOutcome): Promise<void> {
     if (outcome === 'failure') this.healthyUntil.delete(target);
-    if (outcome === 'success' && admission.allowed && admission.state === 'closed' && admission.failures === 0) return;
+    if (!BreakerRegistry.recordNeeded(admission, outcome)) return;
     const probe = admission.allowed && admission.probe ? '1' : '0';
     const [, transition] = await this.redis.heraldBreakerRecord(
       this.key(target),
