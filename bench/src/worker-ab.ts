@@ -86,6 +86,14 @@ async function main(): Promise<void> {
       const keys = Object.keys(figures[0] ?? {});
       console.log(`${name.padEnd(34)} ${describe(Object.fromEntries(keys.map((key) => [key, median(figures.map((f) => f[key]!))])))}`);
     }
+    // Round by round against the first variant: the machine's drift between rounds cancels.
+    const [[firstName, firstFigures] = ['', []], ...others] = [...results];
+    if (others.length > 0) console.log(`\nmedians of the ratio to ${firstName} in the same round:`);
+    for (const [name, figures] of others) {
+      const keys = Object.keys(figures[0] ?? {});
+      const ratios = keys.map((key) => `${key} ${median(figures.map((f, i) => f[key]! / firstFigures[i]![key]!)).toFixed(3)}`);
+      console.log(`${name.padEnd(34)} ${ratios.join('  ')}`);
+    }
   } finally {
     await stack.stop();
   }
