@@ -47,8 +47,8 @@ export function runTool(main: () => Promise<void>): void {
  * Runs every variant once per round, in turn within each round so that the machine's drift
  * hits all of them, prints each run's figures with `describe`, and returns each variant's
  * figures, round by round. Even rounds run the variants in reverse order: the place in a
- * round matters by itself (in `worker-ab`, the variant run first was about 5 % slower, the
- * same build against itself included), and alternating it cancels that out.
+ * round may matter by itself (in `worker-ab`, the same two builds read 0.92× with one listed
+ * first and 1.03× with it listed second), and alternating cancels that out.
  */
 export async function alternateRounds<V, R>(
   rounds: number,
