@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { eventually } from './support/eventually';
 import { Harness, jobSpec, testEnv, waitForOutput } from './support/herald';
 import { startTargetServer } from './support/target-server';
+import { testTempDir } from './support/temp-dir';
 
 describe('the circuit breaker, shared by worker processes', () => {
   const harness = new Harness();
@@ -13,7 +13,7 @@ describe('the circuit breaker, shared by worker processes', () => {
     let down = true;
     const target = await startTargetServer(() => ({ status: down ? 503 : 200 }));
     harness.defer(() => target.close());
-    const targetsFile = join(mkdtempSync(join(tmpdir(), 'herald-targets-')), 'targets.yaml');
+    const targetsFile = join(testTempDir('herald-targets-'), 'targets.yaml');
     writeFileSync(targetsFile, 'targets:\n  - { name: sink, type: webhook, url: "${SINK_URL}" }\n');
     const databaseUrl = await harness.database();
     const env = testEnv({

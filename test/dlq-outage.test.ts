@@ -1,6 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { findFreePort } from '@herald/devstack/free-port';
 import { migrateToLatest } from '@herald/migrations';
@@ -9,6 +7,7 @@ import { deadLetterOf } from '@herald/worker/dead-letter-sweeper';
 import { eventually } from './support/eventually';
 import { Harness, ROOT, exitOf, jobSpec, targetsFrom, testEnv, waitForOutput } from './support/herald';
 import { startTargetServer } from './support/target-server';
+import { testTempDir } from './support/temp-dir';
 
 /** A real PostgreSQL in a process of its own, so the test can stop it and start it again. */
 async function startPostgres(dataDir: string, port: number): Promise<{ url: string; process: ChildProcess }> {
@@ -24,7 +23,7 @@ describe('the DLQ across a PostgreSQL outage', () => {
   afterAll(() => harness.closeAll());
 
   it('When PostgreSQL is down while jobs fail for good, then they wait in Redis and each reaches the DLQ exactly once when it returns', async () => {
-    const dataDir = join(mkdtempSync(join(tmpdir(), 'herald-pg-outage-')), 'pg');
+    const dataDir = join(testTempDir('herald-pg-outage-'), 'pg');
     const port = await findFreePort();
     let postgres = await startPostgres(dataDir, port);
     harness.defer(async () => {

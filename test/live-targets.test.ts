@@ -1,5 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startApi } from '@herald/api';
 import { startWorker } from '@herald/worker';
@@ -8,9 +7,10 @@ import { eventually } from './support/eventually';
 import { Harness, exitOf, getJson, jobSpec, postJson, targetsFrom, testConfig, testEnv, waitForOutput } from './support/herald';
 import { capturingLogger } from './support/log-capture';
 import { startTargetServer } from './support/target-server';
+import { testTempDir } from './support/temp-dir';
 
 function targetsFile(text: string): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'herald-live-')), 'targets.yaml');
+  const path = join(testTempDir('herald-live-'), 'targets.yaml');
   writeFileSync(path, text);
   return path;
 }

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { LocalRedis } from '@herald/devstack/local-redis';
 import { findFreePort } from '@herald/devstack/free-port';
@@ -9,6 +8,7 @@ import { startAlertLoad } from './support/alert-load';
 import { eventually } from './support/eventually';
 import { Harness, ROOT, exitOf, getJson, testEnv, waitForOutput } from './support/herald';
 import { startTargetServer, type TargetServer } from './support/target-server';
+import { testTempDir } from './support/temp-dir';
 
 /** With HERALD_TEST_REPORT set, prints a scenario's figures (for docs/operations.md). */
 const report = (scenario: string, figures: Record<string, unknown>) => {
@@ -18,7 +18,7 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const fingerprintsAt = (target: TargetServer) => new Set(target.requests.map((r) => (r.body as { alert: { fingerprint: string } }).alert.fingerprint));
 
 function targetsFile(): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'herald-outage-')), 'targets.yaml');
+  const path = join(testTempDir('herald-outage-'), 'targets.yaml');
   writeFileSync(path, 'targets:\n  - { name: sink, type: webhook, url: "${SINK_URL}" }\n');
   return path;
 }
@@ -59,7 +59,7 @@ describe('outages and restarts under load', () => {
   afterEach(() => harness.closeAll());
 
   it('When redis-server stops for 20 s under load and starts again, then the API answers 503 meanwhile, recovers by itself, and every acknowledged alert is delivered', async () => {
-    const redis = new LocalRedis({ dataDir: mkdtempSync(join(tmpdir(), 'herald-redis-outage-')), appendOnly: true });
+    const redis = new LocalRedis({ dataDir: testTempDir('herald-redis-outage-'), appendOnly: true });
     await redis.start();
     harness.defer(() => redis.stop());
     const sink = await startTargetServer();
@@ -92,7 +92,7 @@ describe('outages and restarts under load', () => {
   }, 180_000);
 
   it('When PostgreSQL stops under load, then DLQ endpoints answer 503, delivery goes on, and final failures reach the DLQ once it is back', async () => {
-    const dataDir = join(mkdtempSync(join(tmpdir(), 'herald-pg-load-')), 'pg');
+    const dataDir = join(testTempDir('herald-pg-load-'), 'pg');
     const pgPort = await findFreePort();
     const startPostgres = async () => {
       const child = spawn(process.execPath, [resolve(ROOT, 'packages/devstack/dist/postgres-server.js'), dataDir, String(pgPort), 'herald'], { stdio: ['ignore', 'pipe', 'pipe'] });

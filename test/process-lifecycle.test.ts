@@ -1,13 +1,13 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnUrgentLaneThread } from '@herald/worker';
 import { Harness, exitOf, jobSpec, targetsFrom, testEnv, waitForOutput } from './support/herald';
 import { startTargetServer, type TargetServer } from './support/target-server';
+import { testTempDir } from './support/temp-dir';
 
 function targetsFile(): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'herald-targets-')), 'targets.yaml');
+  const path = join(testTempDir('herald-targets-'), 'targets.yaml');
   writeFileSync(path, 'targets:\n  - { name: sink, type: webhook, url: "${SINK_URL}/hook" }\n');
   return path;
 }

@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { eventually } from './support/eventually';
 import { Harness, getJson, jobSpec, targetsFrom, testEnv, waitForOutput } from './support/herald';
 import { startTargetServer } from './support/target-server';
+import { testTempDir } from './support/temp-dir';
 
 /** The most requests that arrived within any window of `windowMs`. */
 function busiestWindow(times: number[], windowMs: number): number {
@@ -23,7 +23,7 @@ describe('per-target rate limits', () => {
   it('When 50 alerts go to a target limited to 5 per second through two workers, then no second sees more than 5, and all 50 arrive', async () => {
     const target = await startTargetServer();
     harness.defer(() => target.close());
-    const file = join(mkdtempSync(join(tmpdir(), 'herald-rate-')), 'targets.yaml');
+    const file = join(testTempDir('herald-rate-'), 'targets.yaml');
     writeFileSync(file, 'targets:\n  - { name: sink, type: webhook, url: "${SINK_URL}", rateLimit: { max: 5, perMs: 1000 } }\n');
     const databaseUrl = await harness.database();
     const env = testEnv({ DATABASE_URL: databaseUrl, TARGETS_FILE: file, SINK_URL: target.url, WORKER_CONCURRENCY: '20', LOG_LEVEL: 'info' });

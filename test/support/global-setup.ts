@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalPostgres, LocalRedis } from '@herald/devstack';
@@ -11,6 +11,15 @@ import { migrateToLatest } from '@herald/migrations';
  */
 export default async function globalSetup(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'herald-test-'));
+  // Every test's own temporary files go in here (`testTempDir`), so that removing this
+  // directory at the end removes them too. Tests start PostgreSQL servers of their own
+  // under it, which run as the postgres user when the tests run as root: it must be able
+  // to enter every directory on the way.
+  const testsDir = join(dir, 'tests');
+  mkdirSync(testsDir);
+  chmodSync(dir, 0o755);
+  chmodSync(testsDir, 0o755);
+  process.env.HERALD_TEST_TMP = testsDir;
   const stops: (() => Promise<void>)[] = [];
   if (!process.env.TEST_REDIS_URL) {
     const redis = new LocalRedis({ dataDir: join(dir, 'redis'), appendOnly: false });

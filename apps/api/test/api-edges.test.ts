@@ -1,9 +1,9 @@
 import { LocalRedis } from '@herald/devstack/local-redis';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { eventually } from '../../../test/support/eventually';
 import { Harness, alertmanagerPayload, exitOf, getJson, jobSpec, postJson, targetsFrom, testEnv } from '../../../test/support/herald';
+import { testTempDir } from '../../../test/support/temp-dir';
 
 const webhookPath = '/api/v1/webhooks/alertmanager';
 const targets = targetsFrom('targets:\n  - { name: sink, type: webhook, url: "http://127.0.0.1:9/never" }\n');
@@ -215,7 +215,7 @@ describe('the API at its edges', () => {
 
   describe('when a dependency is down', () => {
     it('When Redis stops, then submissions get 503 with Retry-After, readiness fails, and both recover when it returns', async () => {
-      const redis = new LocalRedis({ dataDir: mkdtempSync(join(tmpdir(), 'herald-redis-')), appendOnly: true });
+      const redis = new LocalRedis({ dataDir: testTempDir('herald-redis-'), appendOnly: true });
       await redis.start();
       each.defer(() => redis.stop());
       const { url } = await each.api(testEnv({ REDIS_URL: redis.url }), targets);
@@ -262,7 +262,7 @@ describe('the API at its edges', () => {
 });
 
 function writeTemp(text: string): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'herald-targets-')), 'targets.yaml');
+  const path = join(testTempDir('herald-targets-'), 'targets.yaml');
   writeFileSync(path, text);
   return path;
 }
