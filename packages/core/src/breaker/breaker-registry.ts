@@ -160,8 +160,9 @@ export class BreakerRegistry {
    * breaker for `leaseMs` (the target's timeout plus a margin).
    */
   async admit(target: string, leaseMs: number): Promise<Admission> {
+    const cached = this.cachedAdmission(target);
+    if (cached) return cached;
     const now = this.now();
-    if ((this.healthyUntil.get(target) ?? 0) > now) return HEALTHY;
     const [allowed, retryAt, state, failures, probe, transition] = await this.redis.heraldBreakerAdmit(
       this.key(target),
       `${this.key(target)}:hold`,
