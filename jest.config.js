@@ -13,7 +13,7 @@ const workspaces = {
 /** Subpath imports that tests use to reach one module without its package's whole index. */
 const subpaths = {
   '^@herald/devstack/(local-redis|free-port|role-entries)$': '<rootDir>/packages/devstack/src/$1',
-  '^@herald/worker/(dead-letter-sweeper)$': '<rootDir>/apps/worker/src/$1',
+  '^@herald/worker/(dead-letter-sweeper|node-flags)$': '<rootDir>/apps/worker/src/$1',
   '^@herald/core/database$': '<rootDir>/packages/core/src/database',
   '^@herald/core/delivery$': '<rootDir>/packages/core/src/delivery-exports',
 };

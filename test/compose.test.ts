@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { loadEnvConfig, parseTargets, type HeraldConfig } from '@herald/core';
-import { ROLE_ENTRIES } from '@herald/devstack/role-entries';
+import { ROLE_ENTRIES, ROLE_NODE_FLAGS } from '@herald/devstack/role-entries';
 
 /**
  * No Docker engine runs where the tests run, so the container files are checked by
@@ -116,16 +116,17 @@ function publishedContainerPorts(name: string): string[] {
 }
 
 /**
- * `npm run X` → the compiled file its root script runs, and the source file it is compiled
- * from. A bundle (`dist/bundle/main.js`) comes from its entry's source (`src/main.ts`).
+ * `npm run X` → the compiled file its root script runs, the `node` flags it passes first, and
+ * the source file it is compiled from. A bundle (`dist/bundle/main.js`) comes from its
+ * entry's source (`src/main.ts`).
  */
-function scriptFiles(script: string): { compiled: string; source: string; workspace: string } {
+function scriptFiles(script: string): { compiled: string; flags: string[]; source: string; workspace: string } {
   const body = rootPackage.scripts?.[script];
   if (body === undefined) throw new Error(`root package.json has no "${script}" script`);
-  const compiled = /^node\s+(\S+\.js)$/.exec(body)?.[1];
+  const [, flags = '', compiled] = /^node((?:\s+--\S+)*)\s+(\S+\.js)$/.exec(body) ?? [];
   const parts = compiled === undefined ? null : /^(.+)\/dist\/(?:bundle\/)?(.+)\.js$/.exec(compiled);
   if (!compiled || !parts) throw new Error(`script "${script}" (${body}) does not run a compiled workspace file`);
-  return { compiled, source: `${parts[1]}/src/${parts[2]}.ts`, workspace: parts[1]! };
+  return { compiled, flags: flags.split(/\s+/).filter(Boolean), source: `${parts[1]}/src/${parts[2]}.ts`, workspace: parts[1]! };
 }
 
 function npmRunScript(command: string[]): string {
@@ -298,8 +299,11 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('When `npm start`, the tests and the bench spawn a role, then they run the file its `npm run` script runs', () => {
-    for (const role of ['api', 'worker'] as const) expect({ role, entry: scriptFiles(role).compiled }).toEqual({ role, entry: ROLE_ENTRIES[role] });
+  it('When `npm start`, the tests and the bench spawn a role, then they run the file its `npm run` script runs, with the same node flags', () => {
+    for (const role of ['api', 'worker'] as const) {
+      const { compiled, flags } = scriptFiles(role);
+      expect({ role, entry: compiled, flags }).toEqual({ role, entry: ROLE_ENTRIES[role], flags: ROLE_NODE_FLAGS[role] });
+    }
   });
 
   it('When api, worker and migrate get environment variables, then each one is read by the code', () => {

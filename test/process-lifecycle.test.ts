@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ROLE_NODE_FLAGS, roleEntry } from '@herald/devstack/role-entries';
 import { spawnUrgentLaneThread } from '@herald/worker';
 import { Harness, exitOf, jobSpec, targetsFrom, testEnv, waitForOutput } from './support/herald';
 import { startTargetServer, type TargetServer } from './support/target-server';
@@ -173,6 +174,16 @@ describe('worker and API processes', () => {
     const started = logEntry(worker, 'worker started');
 
     expect({ lane: (await lane).codeCache, main: (await started).codeCache }).toEqual({ lane: 'used', main: 'used' });
+  });
+
+  it('When a worker is started without its node flags, then it starts, says which are missing, and its code caches are refused', async () => {
+    const worker = harness.spawnRole('worker', testEnv({ LOG_LEVEL: 'info', TARGETS_FILE: targetsFile(), SINK_URL: 'http://127.0.0.1:9' }), [roleEntry('worker')]);
+    const lane = logEntry(worker, 'urgent lane started');
+    const started = logEntry(worker, 'worker started');
+    const warned = logEntry(worker, "started without the worker's node flags: it delivers the same, more slowly (`npm run worker` passes them)");
+
+    expect({ lane: (await lane).codeCache, main: (await started).codeCache }).toEqual({ lane: 'rejected', main: 'rejected' });
+    expect((await warned).missing).toEqual(ROLE_NODE_FLAGS.worker);
   });
 
   it('When a worker serves a single queue (no urgent lane), then its main thread keeps its priority', async () => {

@@ -32,7 +32,7 @@ export class BareSystem implements BenchSystem {
   async startApi(prefix: string): Promise<RunningApi> {
     const port = await findFreePort();
     const env = { REDIS_URL: this.stack.redisUrl, QUEUE_PREFIX: prefix, PORT: String(port), ...(this.contract ? { BARE_CONTRACT: '1' } : {}) };
-    const role = new RoleProcess(`${this.name} api`, resolve(__dirname, 'bare/bare-api.js'), env);
+    const role = new RoleProcess(`${this.name} api`, [resolve(__dirname, 'bare/bare-api.js')], env);
     const origin = `http://127.0.0.1:${port}`;
     await role.waitForHttp(`${origin}/healthz`);
     return { role, origin };
@@ -40,7 +40,7 @@ export class BareSystem implements BenchSystem {
 
   async spawnWorker(prefix: string): Promise<RoleProcess> {
     const env = { REDIS_URL: this.stack.redisUrl, QUEUE_PREFIX: prefix, SINK_URL: this.stack.sink.url, ...(this.contract ? { BARE_KEEP_COMPLETED: JSON.stringify(COMPLETED_JOB_RETENTION) } : {}) };
-    return new RoleProcess(`${this.name} worker`, resolve(__dirname, 'bare/bare-worker.js'), env);
+    return new RoleProcess(`${this.name} worker`, [resolve(__dirname, 'bare/bare-worker.js')], env);
   }
 
   workerReady(worker: RoleProcess): Promise<void> {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { PublishingQueues, alertsFromWebhook, createJobSpec, parseTargets, priorityOf, type JobSpec, type TargetConfig } from '@herald/core';
-import { findFreePort, roleEntry } from '@herald/devstack';
+import { findFreePort, roleArgs } from '@herald/devstack';
 import type { BenchStack } from './bench-stack';
 import type { BenchSystem, RunningApi } from './bench-system';
 import { webhookBody, type AlertmanagerAlert } from './payloads';
@@ -26,7 +26,7 @@ export function apiJobSpecs(alerts: readonly AlertmanagerAlert[], target: Target
 export interface HeraldVariant {
   /** Environment variables added to the worker's. */
   readonly env?: Readonly<Record<string, string>>;
-  /** Another build's worker entry instead of `roleEntry('worker')`. */
+  /** Another build's worker entry instead of this checkout's (run with the same flags). */
   readonly entry?: string;
 }
 
@@ -44,7 +44,7 @@ export class HeraldSystem implements BenchSystem {
 
   async startApi(prefix: string): Promise<RunningApi> {
     const port = await findFreePort();
-    const role = new RoleProcess('herald api', roleEntry('api'), { ...this.env(prefix), PORT: String(port) });
+    const role = new RoleProcess('herald api', roleArgs('api'), { ...this.env(prefix), PORT: String(port) });
     const origin = `http://127.0.0.1:${port}`;
     await role.waitForHttp(`${origin}/readyz`);
     return { role, origin };
@@ -53,7 +53,7 @@ export class HeraldSystem implements BenchSystem {
   async spawnWorker(prefix: string): Promise<RoleProcess> {
     const port = await findFreePort();
     const env = { ...this.env(prefix), ...this.variant.env, WORKER_METRICS_PORT: String(port) };
-    const role = new RoleProcess('herald worker', this.variant.entry ?? roleEntry('worker'), env);
+    const role = new RoleProcess('herald worker', roleArgs('worker', this.variant.entry), env);
     this.metricsPorts.set(role, port);
     return role;
   }

@@ -15,7 +15,8 @@ export function killAllRoles(): void {
 
 /**
  * One Node process under test (Herald's API or worker, or a bare script), started the
- * way `npm run api` starts it: the compiled file, configured only by its environment.
+ * way `npm run api` starts it: `node` with the role's flags and compiled file (`args`),
+ * configured only by its environment.
  */
 export class RoleProcess {
   private readonly child: ChildProcess;
@@ -27,12 +28,12 @@ export class RoleProcess {
 
   constructor(
     readonly name: string,
-    script: string,
+    args: readonly string[],
     env: Record<string, string>,
   ) {
     // BENCH_NODE_ARGS passes flags to every process under test, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
     const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    this.child = spawn(process.execPath, [...nodeArgs, script], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [...nodeArgs, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     running.add(this);
     const keep = (chunk: Buffer) => {
       this.output = (this.output + chunk.toString()).slice(-OUTPUT_TAIL);

@@ -19,7 +19,9 @@ import { measurePriority } from './measurements/priority';
  * A VARIANT is `name` or `name:word word …`, each word one of
  *   KEY=VALUE     an environment variable of Herald's worker (HEAP_GROWING_PERCENT=100);
  *   entry=PATH    another build's entry, e.g. a copy of an earlier apps/worker/dist/bundle
- *                 (the copy's folder must be named `bundle`: /tmp/old/bundle/main.js);
+ *                 (the copy's folder must be named `bundle`: /tmp/old/bundle/main.js), run
+ *                 with the worker's flags (`roleArgs`), so its code caches must be made
+ *                 under them (bench/README.md, finding 58);
  *   --flag        a node flag (--require=/tmp/preload.js).
  * `bare` and `contract` run those substrates instead.
  */

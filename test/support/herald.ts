@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { roleEntry } from '@herald/devstack/role-entries';
+import { roleArgs } from '@herald/devstack/role-entries';
 import { migrateToLatest } from '@herald/migrations';
 import { startApi, type RunningApi } from '@herald/api';
 import {
@@ -86,9 +86,12 @@ export class Harness {
     return queues;
   }
 
-  /** Runs a compiled role (`api` or `worker`) as a real process, as `npm run api` would. */
-  spawnRole(role: 'api' | 'worker', env: Record<string, string>): ChildProcess {
-    const child = spawn(process.execPath, [roleEntry(role)], {
+  /**
+   * Runs a compiled role (`api` or `worker`) as a real process, as `npm run api` would, or
+   * with other arguments for `node` (`args`).
+   */
+  spawnRole(role: 'api' | 'worker', env: Record<string, string>, args: readonly string[] = roleArgs(role)): ChildProcess {
+    const child = spawn(process.execPath, args, {
       env: { PATH: process.env.PATH, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

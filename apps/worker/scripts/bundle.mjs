@@ -14,18 +14,20 @@
 //
 // The code caches (`<bundle>.js.cache`, see `src/bundle-loader.ts`) spare each thread most of
 // compiling its bundle at every start (finding 43). Each is made by a `node` of its own,
-// the one running this script, without NODE_OPTIONS: a cache is valid only for the Node
-// version and V8 flags that made it, and the worker runs with none.
+// the one running this script, with the worker's flags (`src/node-flags.ts`) and without
+// NODE_OPTIONS: a cache is valid only for the Node version and V8 flags that made it.
 //
 // `node apps/worker/scripts/bundle.mjs --clean` removes the bundles.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const WORKER = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT = join(WORKER, 'dist/bundle');
+const { WORKER_NODE_FLAGS } = createRequire(import.meta.url)(join(WORKER, 'dist/node-flags.js'));
 
 rmSync(OUT, { recursive: true, force: true });
 if (!process.argv.includes('--clean')) {
@@ -59,12 +61,12 @@ if (!process.argv.includes('--clean')) {
   for (const entry of ['worker-role', 'urgent-lane-role']) writeCodeCache(join(OUT, `${entry}.js`));
 }
 
-/** Makes a bundle's code cache with `writeCodeCache` (tsc's output), in a process of its own. */
+/** Makes a bundle's code cache with `writeCodeCache` (tsc's output), in a process of its own run as a worker is. */
 function writeCodeCache(bundle) {
   const loader = join(WORKER, 'dist/bundle-loader.js');
   const script = `require(${JSON.stringify(loader)}).writeCodeCache(${JSON.stringify(bundle)})`;
   const { NODE_OPTIONS: _ignored, ...env } = process.env;
-  const made = spawnSync(process.execPath, ['-e', script], { env, stdio: 'inherit' });
+  const made = spawnSync(process.execPath, [...WORKER_NODE_FLAGS, '-e', script], { env, stdio: 'inherit' });
   if (made.status !== 0) throw new Error(`could not make the code cache of ${bundle} (exit ${made.status ?? made.signal})`);
 }
 

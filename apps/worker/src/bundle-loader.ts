@@ -86,7 +86,8 @@ export function loadBundle<T>(file: string, options: { readonly sourceMaps?: boo
  * functions its loading runs (nearly twice the saving of a cache of what compiling alone makes),
  * and writes what V8 compiled. The bundle's top level must only define things: it runs
  * here, at build time. A cache is valid for the Node version and V8 flags of the process
- * that makes it: the build makes it with the `node` that runs the worker, with no flags.
+ * that makes it: the build makes it with the `node` that runs the worker, under the
+ * worker's flags (`WORKER_NODE_FLAGS`) and no others.
  */
 export function writeCodeCache(file: string): void {
   const source = readFileSync(file);

@@ -74,6 +74,8 @@ export interface WorkerHooks {
   readonly lowerMainThreadPriorityBy?: number;
   /** How `main.ts` loaded the worker's code (`loadBundle`), for the start log. */
   readonly codeCache?: CodeCacheUse;
+  /** The worker's `node` flags (`WORKER_NODE_FLAGS`) this process was started without, for a warning. */
+  readonly missingNodeFlags?: readonly string[];
 }
 
 /**
@@ -249,6 +251,9 @@ export async function startWorker(config: HeraldConfig, targets: readonly Target
     codeCache: hooks.codeCache,
   });
   if (modeOf(live.router) === 'metrics-only') logger.warn('no targets configured: metrics-only mode, nothing will be published');
+  if (hooks.missingNodeFlags?.length) {
+    logger.warn('started without the worker\'s node flags: it delivers the same, more slowly (`npm run worker` passes them)', { missing: hooks.missingNodeFlags });
+  }
 
   return { metricsPort, close: () => releasers.releaseAll(logger) };
 }

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { migrateToLatest } from '@herald/migrations';
 import { LocalPostgres } from './local-postgres';
 import { LocalRedis, RedisServerNotFoundError } from './local-redis';
-import { roleEntry } from './role-entries';
+import { roleArgs } from './role-entries';
 
 /**
  * `npm start`: the whole system on one machine. Uses REDIS_URL / DATABASE_URL when set,
@@ -64,7 +64,7 @@ async function main(): Promise<void> {
       ...(targetsFile ? { TARGETS_FILE: targetsFile } : {}),
     };
     for (const name of ['worker', 'api'] as const) {
-      const child = spawn(process.execPath, [roleEntry(name)], { env, stdio: 'inherit', detached: true });
+      const child = spawn(process.execPath, roleArgs(name), { env, stdio: 'inherit', detached: true });
       started.push({ name, stop: () => stopChild(child) });
       child.once('exit', (code, signal) => {
         if (stopping) return;
