@@ -11,7 +11,7 @@ export interface BenchSettings {
 export const FULL: BenchSettings = {
   mode: 'full',
   ingest: { rounds: 3, warmupMs: 2000, durationMs: 15_000, connections: 50, alertsPerWebhook: 10 },
-  delivery: { rounds: 3, jobs: 20_000 },
+  delivery: { rounds: 4, jobs: 20_000 },
   e2e: { rounds: 3, ratePerSecond: 500, warmupMs: 2000, durationMs: 20_000 },
   priority: { rounds: 3, backlog: 20_000, ratePerSecond: 20, durationMs: 10_000 },
   memory: { rounds: 3, alerts: 100_000, connections: 50, alertsPerWebhook: 10 },
