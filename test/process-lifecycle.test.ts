@@ -112,7 +112,7 @@ describe('worker and API processes', () => {
     const failure = new Promise<Error>((resolve) => (reportFailure = resolve));
     await harness.worker(testEnv(), targetsFrom('targets:\n  - { name: sink, type: webhook, url: "http://127.0.0.1:9/hook" }\n'), { laneThread, onLaneFailure: reportFailure });
 
-    await laneThread.terminate();
+    await laneThread.worker.terminate();
     expect((await failure).message).toBe('urgent lane stopped with exit code 1');
   });
 

@@ -1,4 +1,4 @@
 export { startWorker, type RunningWorker, type WorkerHooks } from './worker-process';
-export { spawnUrgentLaneThread } from './lane-thread';
+export { spawnUrgentLaneThread, type LaneThread } from './lane-thread';
 export { PrioritySlots, SlotsClosedError } from './priority-slots';
 export { SlotLedger } from './slot-ledger';

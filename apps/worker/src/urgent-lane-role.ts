@@ -4,7 +4,6 @@ import winston from 'winston';
 import TransportStream from 'winston-transport';
 import type { Logger, TargetConfig } from '@herald/core';
 import { coerceError, createHttpDelivery, createRedisConnection, createRouter, createWorkerMetrics, logConnectionState, type HttpDelivery } from '@herald/core/delivery';
-import type { CodeCacheUse } from './bundle-loader';
 import { startDeliveryLane, type DeliveryLane } from './delivery-lane';
 import { reportWarmUp, warmUpDelivery } from './delivery-warm-up';
 import { LazyDeadLetters } from './lazy-dead-letters';
@@ -96,10 +95,9 @@ function startLane(data: UrgentLaneData, http: HttpDelivery, warming: Promise<Er
 
 /**
  * Runs the lane on this thread: warms its HTTP pools at once, then starts when the main
- * thread sends its configuration. `codeCache` says how this module was loaded, for the
- * main thread's log.
+ * thread sends its configuration.
  */
-export function runUrgentLane(codeCache: CodeCacheUse): void {
+export function runUrgentLane(): void {
   const port = parentPort!;
   // The lane's HTTP pools, warmed as soon as this thread has loaded, so that the first critical
   // alert after a start does not pay for a cold path. The main thread is then still loading its
@@ -114,7 +112,7 @@ export function runUrgentLane(codeCache: CodeCacheUse): void {
         const { lane: created, started } = startLane(message.data, http, warming);
         lane = created;
         started.then(
-          () => post({ type: 'ready', osThreadId: osThreadId(), codeCache }),
+          () => post({ type: 'ready', osThreadId: osThreadId() }),
           (error) => {
             post({ type: 'fatal', message: coerceError(error).message });
             port.close();

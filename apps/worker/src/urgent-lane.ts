@@ -2,7 +2,7 @@ import type { Worker } from 'node:worker_threads';
 import { AggregatorRegistry, type MetricObjectWithValues, type MetricValue, type Registry } from 'prom-client';
 import type { BreakerState, HeraldConfig, Logger, Priority, TargetConfig } from '@herald/core';
 import type { CodeCacheUse } from './bundle-loader';
-import { spawnUrgentLaneThread } from './lane-thread';
+import { spawnUrgentLaneThread, type LaneThread } from './lane-thread';
 import type { MainThreadPriority } from './main-thread-priority';
 import type { SlotLedgerInit } from './slot-ledger';
 
@@ -29,7 +29,8 @@ export type ToLane =
 
 /** Messages from the lane to the main thread. */
 export type FromLane =
-  | { type: 'ready'; osThreadId: number | undefined; codeCache: CodeCacheUse }
+  | { type: 'loaded'; codeCache: CodeCacheUse }
+  | { type: 'ready'; osThreadId: number | undefined }
   | { type: 'metrics'; id: number; metrics: MetricsJson }
   | { type: 'log'; entry: Record<string, unknown> }
   | { type: 'breaker'; target: string; to: BreakerState }
@@ -47,7 +48,7 @@ const METRICS_TIMEOUT_MS = 2000;
 export interface UrgentLaneOptions {
   readonly data: UrgentLaneData;
   /** A thread `spawnUrgentLaneThread` started earlier, still loading perhaps; else one is spawned now. */
-  readonly thread?: Worker;
+  readonly thread?: LaneThread;
   /** Where the thread's log lines go, marked `lane: urgent`. */
   readonly logger: Logger;
   readonly onBreakerChange: (target: string, to: BreakerState) => void;
@@ -70,7 +71,7 @@ export class UrgentLane {
    * Resolves once the thread's BullMQ Worker fetches, with the thread's OS thread id where
    * the platform tells it (Linux), for `top -H` and `/proc`; rejects if it cannot start.
    */
-  readonly ready: Promise<{ readonly osThreadId: number | undefined; readonly codeCache: CodeCacheUse }>;
+  readonly ready: Promise<{ readonly osThreadId: number | undefined; readonly codeCache: CodeCacheUse | undefined }>;
   private readonly thread: Worker;
   private readonly scrapes = new Map<number, (metrics: MetricsJson) => void>();
   private nextScrape = 0;
@@ -79,8 +80,9 @@ export class UrgentLane {
 
   constructor(private readonly options: UrgentLaneOptions) {
     const log = options.logger.child({ lane: 'urgent' });
-    this.thread = options.thread ?? spawnUrgentLaneThread();
-    let started: (start: { osThreadId: number | undefined; codeCache: CodeCacheUse }) => void;
+    const { worker, loaded } = options.thread ?? spawnUrgentLaneThread();
+    this.thread = worker;
+    let started: (start: { osThreadId: number | undefined; codeCache: CodeCacheUse | undefined }) => void;
     let failedToStart: (error: Error) => void;
     this.ready = new Promise((resolveReady, rejectReady) => {
       started = resolveReady;
@@ -99,8 +101,10 @@ export class UrgentLane {
 
     this.thread.on('message', (message: FromLane) => {
       switch (message.type) {
+        case 'loaded':
+          return; // read through `loaded`
         case 'ready':
-          return started({ osThreadId: message.osThreadId, codeCache: message.codeCache });
+          return void loaded.then((codeCache) => started({ osThreadId: message.osThreadId, codeCache }));
         case 'metrics':
           this.scrapes.get(message.id)?.(message.metrics);
           return;

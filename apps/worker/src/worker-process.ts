@@ -1,6 +1,5 @@
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { Worker } from 'node:worker_threads';
 import { Registry } from 'prom-client';
 import {
   BREAKER_STATE_VALUE,
@@ -26,6 +25,7 @@ import { DeadLetterSweeper } from './dead-letter-sweeper';
 import { startDeliveryLane } from './delivery-lane';
 import { reportWarmUp, warmUpDelivery } from './delivery-warm-up';
 import { LazyDeadLetters } from './lazy-dead-letters';
+import type { LaneThread } from './lane-thread';
 import { PriorityRestore, YieldToUrgent, mainThreadPriority, osThreadId } from './main-thread-priority';
 import { startMetricsServer } from './metrics-server';
 import { PrioritySlots } from './priority-slots';
@@ -59,7 +59,7 @@ export interface RunningWorker {
 
 export interface WorkerHooks {
   /** The urgent lane's thread, spawned early by `main.ts` (`spawnUrgentLaneThread`); else spawned when needed. */
-  readonly laneThread?: Worker;
+  readonly laneThread?: LaneThread;
   /**
    * The urgent lane's thread stopped while the worker runs, so its queue is not served.
    * By default the process exits with 1 for its supervisor to restart it whole; its jobs
@@ -195,7 +195,7 @@ export async function startWorker(config: HeraldConfig, targets: readonly Target
       }
     });
   } else {
-    void hooks.laneThread?.terminate();
+    void hooks.laneThread?.worker.terminate();
   }
 
   // The lower queues' Workers connect to Redis while the lane gets ready, rather than after:

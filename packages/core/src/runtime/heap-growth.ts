@@ -20,6 +20,10 @@ export const HEAP_GROWING_PERCENT = 100;
  * works: it lowered RSS as much as the same flag on the command line. Node refuses the flag
  * in NODE_OPTIONS, hence the variable. `percent` 0 leaves V8's own rule, and a
  * `--heap-growing-percent` on the command line wins.
+ *
+ * Setting a flag changes what V8 checks a code cache against: code compiled after this
+ * call gets no use of a cache made at build time. The worker calls it only once both its
+ * threads have compiled (`RunRoleOptions.codeLoaded`).
  */
 export function capHeapGrowth(percent: number, execArgv: readonly string[] = process.execArgv): boolean {
   if (percent <= 0 || execArgv.some((arg) => /^--heap[-_]growing[-_]percent/.test(arg))) return false;

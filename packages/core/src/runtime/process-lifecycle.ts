@@ -63,6 +63,16 @@ export function onShutdownSignal(shutdown: () => Promise<void>, options: { capMs
   process.on('SIGINT', handler);
 }
 
+export interface RunRoleOptions {
+  /** How long a shutdown may take before the process exits anyway (30 s). */
+  readonly capMs?: number;
+  /**
+   * Resolves once every thread of the process has compiled its code. The heap's growth is
+   * capped (a V8 flag) only then: V8 refuses a code cache made under other flags.
+   */
+  readonly codeLoaded?: Promise<unknown>;
+}
+
 /**
  * The `main` of a Herald process: reads configuration (exit 2 with one message when it
  * is invalid), starts the role, and shuts it down on SIGTERM/SIGINT within `capMs`.
@@ -72,7 +82,7 @@ export function onShutdownSignal(shutdown: () => Promise<void>, options: { capMs
 export function runRole(
   service: string,
   start: (config: HeraldConfig, targets: TargetConfig[], logger: Logger) => Promise<{ close(): Promise<void> }>,
-  capMs = 30_000,
+  { capMs = 30_000, codeLoaded }: RunRoleOptions = {},
 ): void {
   let config: HeraldConfig;
   let targets: TargetConfig[];
@@ -84,7 +94,8 @@ export function runRole(
     console.error(`${service}: ${error.message}`);
     process.exit(2);
   }
-  capHeapGrowth(config.heapGrowingPercent);
+  if (codeLoaded) void codeLoaded.then(() => capHeapGrowth(config.heapGrowingPercent));
+  else capHeapGrowth(config.heapGrowingPercent);
   const logger = createLogger({ service, level: config.logLevel });
   if (!ioredisPipelinesPatched()) {
     logger.warn('ioredis is not patched (patches/): every Redis pipeline lives until a full garbage collection; run `npx patch-package` in the install');
