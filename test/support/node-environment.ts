@@ -9,11 +9,11 @@ let exitsWhenIdle = false;
  *
  * By the end of a run each of Jest's two workers holds 400–550 MB of heap. Node's ordinary
  * exit tears it down, which took 650–730 ms from the `exit` event to the process's end on
- * the CI machine; Jest gives a worker 500 ms before it kills it and prints "A worker
+ * a 2-core machine like CI's; Jest gives a worker 500 ms before it kills it and prints "A worker
  * process has failed to exit gracefully". Each worker's `beforeExit` came within 40 ms of its
  * last test file, with no handle left open, so nothing leaked; `process.exit` skips the
  * teardown (290–400 ms to the end, then). A handle left open still keeps `beforeExit` from
- * firing, and Jest's warning still names that.
+ * firing, so a real leak still brings Jest's warning.
  */
 export default class HeraldTestEnvironment extends NodeEnvironment {
   constructor(...args: ConstructorParameters<typeof NodeEnvironment>) {
