@@ -82,7 +82,25 @@ export function figureRows(rounds: BenchRounds, settings: BenchSettings): Figure
   ];
 }
 
-/** The goals of issue #6, judged on the medians over rounds. */
+/**
+ * What went wrong in a measurement's rounds that makes its figures mean nothing: requests
+ * that failed (a system answering 503 is fast, and a refused alert is never delivered) or
+ * alerts that never arrived. Undefined when every round of both systems was clean.
+ */
+export function spoiledBy(rounds: Rounds<{ readonly errors: number; readonly lost?: number }>): string | undefined {
+  const problems = (['herald', 'bare'] as const).flatMap((system) => {
+    const errors = rounds[system].reduce((sum, round) => sum + round.errors, 0);
+    const lost = rounds[system].reduce((sum, round) => sum + (round.lost ?? 0), 0);
+    return [...(errors > 0 ? [`${system}: ${fmt(errors, 0)} failed requests`] : []), ...(lost > 0 ? [`${system}: ${fmt(lost, 0)} alerts lost`] : [])];
+  });
+  return problems.length > 0 ? problems.join(', ') : undefined;
+}
+
+/**
+ * The goals of issue #6, judged on the medians over rounds. A goal whose measurement failed
+ * requests or lost alerts in any round fails, whatever its figure: it was not measured on the
+ * work the goal is about.
+ */
 export function judgeGoals(rounds: BenchRounds): GoalResult[] {
   const m = <R>(r: Rounds<R>, pick: (round: R) => number, system: SystemName) => median(r[system].map(pick));
   const ratio = (a: number, b: number) => `${fmt(a / b, 2)}× bare`;
@@ -103,18 +121,28 @@ export function judgeGoals(rounds: BenchRounds): GoalResult[] {
   const apiGrowth = memoryFigure((r) => r.apiGrowthPercent, '%');
   const workerGrowth = memoryFigure((r) => r.workerGrowthPercent, '%');
   const ran = (r: Rounds<unknown>) => r.herald.length > 0 && r.bare.length > 0;
-  const goals: (GoalResult & { ran: boolean })[] = [
-    { goal: 'ingest alerts/s ≥ 1.0× bare', pass: ingestRate[0] >= ingestRate[1], measured: ratio(...ingestRate), ran: ran(rounds.ingest) },
-    { goal: 'ingest p99 ≤ bare', pass: ingestP99[0] <= ingestP99[1], measured: `${fmt(ingestP99[0])} ms vs ${fmt(ingestP99[1])} ms`, ran: ran(rounds.ingest) },
-    { goal: 'delivery jobs/s ≥ 0.9× bare', pass: delivery[0] >= 0.9 * delivery[1], measured: ratio(...delivery), ran: ran(rounds.delivery) },
-    { goal: 'e2e p99 at 500/s ≤ 1.5× bare', pass: e2eP99[0] <= 1.5 * e2eP99[1], measured: ratio(...e2eP99), ran: ran(rounds.e2e) },
-    { goal: 'critical p99 during the low backlog ≤ 25 ms', pass: critical <= 25, measured: `${fmt(critical)} ms`, ran: ran(rounds.priority) },
-    { goal: 'API RSS < 150 MB', pass: apiRss.value < 150, measured: apiRss.text, ran: ran(rounds.memory) },
-    { goal: 'worker RSS < 200 MB', pass: workerRss.value < 200, measured: workerRss.text, ran: ran(rounds.memory) },
-    { goal: 'API RSS growth < 10 % (half → all)', pass: apiGrowth.value < 10, measured: apiGrowth.text, ran: ran(rounds.memory) },
-    { goal: 'worker RSS growth < 10 % (half → all)', pass: workerGrowth.value < 10, measured: workerGrowth.text, ran: ran(rounds.memory) },
+  const goals: (GoalResult & { ran: boolean; of: keyof BenchRounds })[] = [
+    { goal: 'ingest alerts/s ≥ 1.0× bare', pass: ingestRate[0] >= ingestRate[1], measured: ratio(...ingestRate), ran: ran(rounds.ingest), of: 'ingest' },
+    { goal: 'ingest p99 ≤ bare', pass: ingestP99[0] <= ingestP99[1], measured: `${fmt(ingestP99[0])} ms vs ${fmt(ingestP99[1])} ms`, ran: ran(rounds.ingest), of: 'ingest' },
+    { goal: 'delivery jobs/s ≥ 0.9× bare', pass: delivery[0] >= 0.9 * delivery[1], measured: ratio(...delivery), ran: ran(rounds.delivery), of: 'delivery' },
+    { goal: 'e2e p99 at 500/s ≤ 1.5× bare', pass: e2eP99[0] <= 1.5 * e2eP99[1], measured: ratio(...e2eP99), ran: ran(rounds.e2e), of: 'e2e' },
+    { goal: 'critical p99 during the low backlog ≤ 25 ms', pass: critical <= 25, measured: `${fmt(critical)} ms`, ran: ran(rounds.priority), of: 'priority' },
+    { goal: 'API RSS < 150 MB', pass: apiRss.value < 150, measured: apiRss.text, ran: ran(rounds.memory), of: 'memory' },
+    { goal: 'worker RSS < 200 MB', pass: workerRss.value < 200, measured: workerRss.text, ran: ran(rounds.memory), of: 'memory' },
+    { goal: 'API RSS growth < 10 % (half → all)', pass: apiGrowth.value < 10, measured: apiGrowth.text, ran: ran(rounds.memory), of: 'memory' },
+    { goal: 'worker RSS growth < 10 % (half → all)', pass: workerGrowth.value < 10, measured: workerGrowth.text, ran: ran(rounds.memory), of: 'memory' },
   ];
-  return goals.map(({ ran: measured, ...goal }) => (measured ? goal : { ...goal, pass: undefined, measured: 'not run' }));
+  const spoiled: Partial<Record<keyof BenchRounds, string>> = {
+    ingest: spoiledBy(rounds.ingest),
+    e2e: spoiledBy(rounds.e2e),
+    priority: spoiledBy(rounds.priority),
+    memory: spoiledBy(rounds.memory),
+  };
+  return goals.map(({ ran: measured, of, ...goal }) => {
+    if (!measured) return { ...goal, pass: undefined, measured: 'not run' };
+    const problem = spoiled[of];
+    return problem ? { ...goal, pass: false, measured: `${goal.measured}, not valid (${problem})` } : goal;
+  });
 }
 
 /** A figure for the table: thousands grouped when large, a decimal or two when small. */

@@ -9,6 +9,13 @@ import { RoleProcess } from './role-process';
 
 const PREFILL_CHUNK = 1000;
 const WORKER_CONCURRENCY = 50;
+/**
+ * Each queue's depth limit (QUEUE_MAX_DEPTH_*), above what a measurement can queue. An ingest
+ * round queues every alert it takes and no worker drains them: at 30k alerts/s, 17 s of it
+ * pass the medium queue's default of 500,000, and the API rightly answers 503 from there on.
+ * Neither bare substrate has a limit; Herald still reads its depths and checks each request.
+ */
+const QUEUE_MAX_DEPTH = '10000000';
 
 /**
  * Herald's jobs for these alerts sent as one webhook to target `sink`, exactly as the API
@@ -87,6 +94,9 @@ export class HeraldSystem implements BenchSystem {
       TARGETS_FILE: this.stack.targetsFile,
       LOG_LEVEL: 'warn',
       WORKER_CONCURRENCY: String(WORKER_CONCURRENCY),
+      QUEUE_MAX_DEPTH_HIGH: QUEUE_MAX_DEPTH,
+      QUEUE_MAX_DEPTH_MEDIUM: QUEUE_MAX_DEPTH,
+      QUEUE_MAX_DEPTH_LOW: QUEUE_MAX_DEPTH,
     };
   }
 }
