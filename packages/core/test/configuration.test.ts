@@ -99,6 +99,7 @@ describe('parseTargets', () => {
     ['targets:\n  - { name: a, type: webhook, url: "http://x", text: "{{ secrets.token }}" }\n', 'targets[0] (a).text'],
     ['targets:\n  - { name: a, type: pagerduty, routingKey: "short" }\n', 'targets[0] (a).routingKey'],
     ['targets:\n  - { name: a, type: slack, url: "http://x", rateLimit: { max: 0, perMs: 1000 } }\n', 'targets[0] (a).rateLimit.max'],
+    ['targets:\n  - { name: a, type: slack, url: "http://x", rateLimit: { max: 2, perMs: 100 } }\n', 'targets[0] (a).rateLimit.perMs: "perMs" must be at least 1000 (a second)'],
     ['hooks: []\n', 'top-level "targets:"'],
   ])('When the file is wrong (%#), then the error says %s', (yaml, message) => {
     expect(() => parseTargets(yaml, {})).toThrow(message);

@@ -129,7 +129,14 @@ const targetBase = {
   exclude: labelMatchers,
   timeoutMs: Joi.number().integer().min(100).max(120_000).default(DEFAULT_TARGET_TIMEOUT_MS),
   maxAttempts: Joi.number().integer().min(1).max(100),
-  rateLimit: Joi.object({ max: Joi.number().integer().min(1).max(100_000).required(), perMs: Joi.number().integer().min(1).max(86_400_000).required() }),
+  // The enforced window is perMs plus a margin of at least 100 ms (rateWindowMs); a window
+  // under a second would lose a tenth or more of its rate to it. Say 20 per 1000, not 2 per 100.
+  rateLimit: Joi.object({
+    max: Joi.number().integer().min(1).max(100_000).required(),
+    perMs: Joi.number().integer().min(1000).max(86_400_000).required().messages({
+      'number.min': '"perMs" must be at least 1000 (a second); express a faster rate as more requests per second',
+    }),
+  }),
   title: template,
   text: template,
 };
