@@ -129,4 +129,29 @@ describe('metrics', () => {
     expect(moved('herald_http_request_duration_seconds_count', { route: '/api/v1/webhooks/alertmanager', status: '202' })).toBe(2);
     expect(total(after, 'herald_mode', { mode: 'publishing' })).toBe(2);
   });
+
+  it('When deliveries are in flight on both of a worker\'s threads, then herald_worker_active_jobs counts them, and none once they end', async () => {
+    // Each request is answered after 5 s: long enough to scrape while both are held.
+    const slow = await startTargetServer(() => ({ status: 200, delayMs: 5000 }));
+    harness.defer(() => slow.close());
+    const targets = targetsFrom(`targets:\n  - { name: slow, type: webhook, url: "${slow.url}" }\n`);
+    const env = testEnv({ DATABASE_URL: await harness.database() });
+    const api = await harness.api(env, targets);
+    const worker = await harness.worker(env, targets);
+    const activeJobs = async () =>
+      parseMetrics((await getJson(`http://127.0.0.1:${worker.metricsPort}/metrics`)).body as string)
+        .filter((s) => s.name === 'herald_worker_active_jobs')
+        .reduce((sum, s) => sum + s.value, 0);
+
+    // A critical alert goes to the urgent lane's thread, a warning to the main thread's.
+    const webhook = alertmanagerPayload([
+      { labels: { alertname: 'Urgent', severity: 'critical' }, fingerprint: 'active-1' },
+      { labels: { alertname: 'Routine', severity: 'warning' }, fingerprint: 'active-2' },
+    ]);
+    expect((await postJson(`${api.url}/api/v1/webhooks/alertmanager`, webhook)).status).toBe(202);
+    await slow.waitForRequests(2);
+
+    expect(await activeJobs()).toBe(2);
+    await eventually(async () => ((await activeJobs()) === 0 ? true : undefined), 'the deliveries to end', 15_000);
+  });
 });

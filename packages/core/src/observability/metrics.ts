@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from 'prom-client';
+import { BoundHistogram } from './bound-histogram';
 
 /** Sub-millisecond to 30 s, for anything a single request or delivery takes. */
 export const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
@@ -19,6 +20,31 @@ export function createModeGauge(registry: Registry) {
 /** `herald_dlq_replays_total{target,result}`: 'queued' counted by the API, the outcome by workers. */
 function createDlqReplaysCounter(registry: Registry) {
   return new Counter({ name: 'herald_dlq_replays_total', help: 'DLQ entries replayed, by outcome', labelNames: ['target', 'result'], registers: [registry] });
+}
+
+/**
+ * `herald_worker_active_jobs`: a plain count on the delivery path, read into the gauge when
+ * it is collected. A prom-client Gauge's `inc` and `dec` hash their (empty) label set on
+ * every call, twice a job (bench/README.md, finding 61).
+ */
+function createActiveJobsGauge(registry: Registry) {
+  let active = 0;
+  new Gauge({
+    name: 'herald_worker_active_jobs',
+    help: 'Deliveries in progress in this worker',
+    registers: [registry],
+    collect() {
+      this.set(active);
+    },
+  });
+  return {
+    inc: () => {
+      active += 1;
+    },
+    dec: () => {
+      active -= 1;
+    },
+  };
 }
 
 /** The metrics the API owns. */
@@ -70,28 +96,28 @@ export function createWorkerMetrics(registry: Registry, options: { processMetric
       registers: [registry],
     }),
     jobRetries: new Counter({ name: 'herald_job_retries_total', help: 'Failed attempts that will be retried', labelNames: ['target', 'error_type'], registers: [registry] }),
-    deliveryDuration: new Histogram({
+    deliveryDuration: new BoundHistogram({
       name: 'herald_delivery_duration_seconds',
       help: 'Duration of one delivery attempt',
-      labelNames: ['target', 'outcome'],
+      labelNames: ['target', 'outcome'] as const,
       buckets: DURATION_BUCKETS,
       registers: [registry],
     }),
-    jobWait: new Histogram({
+    jobWait: new BoundHistogram({
       name: 'herald_job_wait_seconds',
       help: 'Time from enqueue to the first delivery attempt',
-      labelNames: ['priority'],
+      labelNames: ['priority'] as const,
       buckets: LATENCY_BUCKETS,
       registers: [registry],
     }),
-    jobE2e: new Histogram({
+    jobE2e: new BoundHistogram({
       name: 'herald_job_e2e_seconds',
       help: 'Time from the API accepting an alert to its delivery',
-      labelNames: ['priority'],
+      labelNames: ['priority'] as const,
       buckets: LATENCY_BUCKETS,
       registers: [registry],
     }),
-    activeJobs: new Gauge({ name: 'herald_worker_active_jobs', help: 'Deliveries in progress in this worker', registers: [registry] }),
+    activeJobs: createActiveJobsGauge(registry),
     jobsParked: new Counter({
       name: 'herald_jobs_parked_total',
       help: 'Jobs set aside without an attempt because their target could not take them',
