@@ -3,7 +3,7 @@ import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { parser } from '@prometheus-io/lezer-promql';
-import { Histogram, Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 import { parse } from 'yaml';
 import { createApiMetrics, createWorkerMetrics } from '@herald/core';
 import { registerDeadLetterGauge, registerQueueDepthGauge } from '../apps/api/src/scrape-gauges';
@@ -54,7 +54,9 @@ function registeredMetrics(): Map<string, RegisteredMetric> {
     const labelNames: unknown = (metric as unknown as { labelNames?: unknown }).labelNames;
     const labels = Array.isArray(labelNames) ? labelNames.map(String) : [];
     const known = metrics.get(metric.name);
-    metrics.set(metric.name, { histogram: metric instanceof Histogram, labels: [...new Set([...(known?.labels ?? []), ...labels])] });
+    // By type, not class: the worker's delivery histograms are BoundHistograms.
+    const histogram = (metric as unknown as { type?: string }).type === 'histogram';
+    metrics.set(metric.name, { histogram, labels: [...new Set([...(known?.labels ?? []), ...labels])] });
   }
   return metrics;
 }

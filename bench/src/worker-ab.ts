@@ -23,7 +23,8 @@ import { measurePriority } from './measurements/priority';
  *                 with the worker's flags (`roleArgs`), so its code caches must be made
  *                 under them (bench/README.md, finding 58);
  *   --flag        a node flag (--require=/tmp/preload.js).
- * `bare` and `contract` run those substrates instead.
+ * `bare` and `contract` run those substrates instead, and take --flags only
+ * (`bare:--require=/tmp/preload.js`).
  */
 
 interface Variant {
@@ -33,7 +34,12 @@ interface Variant {
 
 function parseVariant(spec: string): [string, Variant] {
   const [name, words = ''] = spec.split(/:(.*)/s) as [string, string?];
-  if (name === 'bare' || name === 'contract') return [name, { system: (stack) => new BareSystem(stack, name === 'contract'), nodeArgs: '' }];
+  if (name === 'bare' || name === 'contract') {
+    const flags = words.split(' ').filter(Boolean);
+    const other = flags.find((word) => !word.startsWith('-'));
+    if (other !== undefined) throw new Error(`variant ${name}: "${other}" is not a --flag, the only words bare and contract take`);
+    return [name, { system: (stack) => new BareSystem(stack, name === 'contract'), nodeArgs: flags.join(' ') }];
+  }
   const env: Record<string, string> = {};
   const flags: string[] = [];
   let entry: string | undefined;
