@@ -34,10 +34,9 @@ export interface BoundHistogramConfig<L extends string> {
 /**
  * A Prometheus histogram whose label sets are bound once. prom-client's Histogram converts,
  * validates and hashes the labels on every observation, even through a child from
- * `labels()`; on a worker's delivery path, three observations a job, that was its largest
- * cost after BullMQ, ioredis and undici (bench/README.md, finding 61). Here `labels()`
- * checks and looks up the label set, and the child's `observe` is a bucket search and three
- * additions.
+ * `labels()`: on a worker's delivery path, three observations a job, about 5 µs of each
+ * job's CPU (bench/README.md, finding 61). Here `labels()` checks and looks up the label
+ * set, and the child's `observe` is a bucket search and three additions.
  *
  * To a registry it is a histogram like prom-client's: `get()` and `getForPromString()`
  * return what prom-client's Histogram returns for the same observations, so the
