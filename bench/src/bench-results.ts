@@ -87,7 +87,7 @@ export function figureRows(rounds: BenchRounds, settings: BenchSettings): Figure
  * that failed (a system answering 503 is fast, and a refused alert is never delivered) or
  * alerts that never arrived. Undefined when every round of both systems was clean.
  */
-export function spoiledBy(rounds: Rounds<{ readonly errors: number; readonly lost?: number }>): string | undefined {
+function spoiledBy(rounds: Rounds<{ readonly errors: number; readonly lost?: number }>): string | undefined {
   const problems = (['herald', 'bare'] as const).flatMap((system) => {
     const errors = rounds[system].reduce((sum, round) => sum + round.errors, 0);
     const lost = rounds[system].reduce((sum, round) => sum + (round.lost ?? 0), 0);

@@ -34,12 +34,6 @@ interface Variant {
 
 function parseVariant(spec: string): [string, Variant] {
   const [name, words = ''] = spec.split(/:(.*)/s) as [string, string?];
-  if (name === 'bare' || name === 'contract') {
-    const flags = words.split(' ').filter(Boolean);
-    const other = flags.find((word) => !word.startsWith('-'));
-    if (other !== undefined) throw new Error(`variant ${name}: "${other}" is not a --flag, the only words bare and contract take`);
-    return [name, { system: (stack) => new BareSystem(stack, name === 'contract'), nodeArgs: flags.join(' ') }];
-  }
   const env: Record<string, string> = {};
   const flags: string[] = [];
   let entry: string | undefined;
@@ -49,7 +43,10 @@ function parseVariant(spec: string): [string, Variant] {
     else if (/^[A-Z_][A-Z0-9_]*=/.test(word)) env[word.slice(0, word.indexOf('='))] = word.slice(word.indexOf('=') + 1);
     else throw new Error(`variant ${name}: "${word}" is neither KEY=VALUE, entry=PATH nor a --flag`);
   }
-  return [name, { system: (stack) => new HeraldSystem(stack, { env, entry }), nodeArgs: flags.join(' ') }];
+  const nodeArgs = flags.join(' ');
+  if (name !== 'bare' && name !== 'contract') return [name, { system: (stack) => new HeraldSystem(stack, { env, entry }), nodeArgs }];
+  if (entry !== undefined || Object.keys(env).length > 0) throw new Error(`variant ${name}: takes --flags only`);
+  return [name, { system: (stack) => new BareSystem(stack, name === 'contract'), nodeArgs }];
 }
 
 function option(name: string, fallback: string): string {

@@ -8,8 +8,8 @@ const LANE_THREAD = resolve(__dirname, '../dist/lane-thread.js');
 /**
  * Spawns the lane's thread in a fresh `node` with the worker's flags, runs `then` (a
  * statement, given `lane` and what its `loaded` resolved with, `codeCache`) once `loaded`
- * resolves, and returns what that printed. `before` runs right after the spawn. A process of its own: the flags, and the
- * V8 flag the steps change, are the process's.
+ * resolves, and returns what that printed. `before` runs right after the spawn. A process
+ * of its own: the flags, and the V8 flag the steps change, are the process's.
  */
 function withLane(steps: { before?: string; then: string }): string {
   const script = `
